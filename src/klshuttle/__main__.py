@@ -1,0 +1,5 @@
+"""Allow ``python -m klshuttle``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,41 @@
+"""Where klshuttle looks for maps and keeps its caches.
+
+The maps folder is ``$KLSHUTTLE_MAPS_DIR`` if set, else the ``maps/`` folder of
+the source checkout klshuttle runs from (an editable install), else ``./maps``.
+The cache of compiled road graphs is ``$KLSHUTTLE_CACHE_DIR`` if set, else
+``<maps folder>/cache`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["cache_dir", "maps_dir"]
+
+
+def _checkout_root() -> Path | None:
+    """Return the source checkout holding this package, if it runs from one."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "maps").is_dir():
+        return root
+    return None
+
+
+def maps_dir() -> Path:
+    """Return the folder where users place OSM extracts."""
+    env = os.environ.get("KLSHUTTLE_MAPS_DIR")
+    if env:
+        return Path(env).expanduser()
+    root = _checkout_root()
+    if root is not None:
+        return root / "maps"
+    return Path.cwd() / "maps"
+
+
+def cache_dir() -> Path:
+    """Return the folder for compiled road graphs (created on demand by writers)."""
+    env = os.environ.get("KLSHUTTLE_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    return maps_dir() / "cache"
