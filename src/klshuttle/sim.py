@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._kernels import drop_stale_cache
 from ._kernels import simloop as kloop
 from ._kernels.simstate import (
     D_BATCH,
@@ -217,6 +218,7 @@ class OnDemandSimulation:
         rebalancer: Callable[[OnDemandSimulation, float], None] | None = None,
         max_plan: int | None = None,
     ) -> None:
+        drop_stale_cache()
         if not end_s > start_s:
             raise KlshuttleError(f"service end {end_s} s must be after its start {start_s} s")
         if idle_policy not in IDLE_POLICIES:
