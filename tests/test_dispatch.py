@@ -13,7 +13,14 @@ from klshuttle.sim import OnDemandSimulation
 from simkit import fleet, random_graph, reference_net, trips
 
 
-def _states(seed: int, n_checks: int, *, dispatcher: str = "insertion", capacity: int = 4):
+def _states(
+    seed: int,
+    n_checks: int,
+    *,
+    dispatcher: str = "insertion",
+    capacity: int = 4,
+    pooling: bool = True,
+):
     """Run a random day and stop just before some requests; yield (sim, request, now)."""
     rng = np.random.default_rng(seed)
     g = random_graph(25, rng, extra=30)
@@ -38,6 +45,7 @@ def _states(seed: int, n_checks: int, *, dispatcher: str = "insertion", capacity
         start_s=0.0,
         end_s=5400.0,
         dispatcher=dispatcher,
+        pooling=pooling,
     )
     checks = np.sort(rng.choice(np.arange(20, n), n_checks, replace=False))
     sim._advance(-1.0)
@@ -72,6 +80,27 @@ def test_numba_insertion_matches_reference(seed: int, capacity: int) -> None:
                 assert alt == pytest.approx(bcost, rel=1e-9, abs=1e-6)
         compared += 1
     assert compared > 20
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_numba_insertion_without_pooling_matches_reference(seed: int) -> None:
+    compared = 0
+    for sim, r, now in _states(seed, 30, pooling=False):
+        a = kin.best_insertion(
+            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+        )
+        b = best_insertion_reference(
+            sim.net, sim.fleet, sim.veh, sim.req, r, now, sim.max_plan, pooling=False
+        )
+        assert (a[0] < 0) == (b[0] < 0), (a, b)
+        if b[0] < 0:
+            assert a[4] == b[4]
+        else:
+            assert a[3] == pytest.approx(b[3], rel=1e-9, abs=1e-6)
+            assert a[2] == a[1]  # pickup and drop-off next to each other
+        compared += 1
+    assert compared > 15
+    assert not sim.req.pooled.any()
 
 
 def test_states_exercise_real_plans() -> None:

@@ -145,7 +145,7 @@ def _feasible(
 
 
 def _eval_vehicle_reference(
-    net: Any, fleet: Any, veh: Any, req: Any, v: int, r: int, now: float
+    net: Any, fleet: Any, veh: Any, req: Any, v: int, r: int, now: float, pooling: bool = True
 ) -> tuple[float, int, int, int, float]:
     """Try every insertion of request ``r`` into vehicle ``v``'s plan, the slow way."""
     tt = net.time_s
@@ -166,11 +166,19 @@ def _eval_vehicle_reference(
     new_d = (int(req.dropoff_node[r]), r, -PICKUP)
     best, bi, bj, btp = math.inf, -1, -1, math.inf
     stage = kin.STAGE_WAIT
+    loads = [int(veh.load[v])]
+    for _node, q, kind in plan:
+        loads.append(loads[-1] + kind * int(req.pax[q]))
     for i in range(n + 1):
-        for j in range(i, n + 1):
+        for j in range(i, n + 1 if pooling else i + 1):
             cand = [*plan[:i], new_p, *plan[i:j], new_d, *plan[j:]]
             times, end = _plan_times(cand, start, tt, req.pax, fixed, per_pax)
-            failed = _feasible(cand, times, int(veh.load[v]), capacity, req, r)
+            if not pooling and loads[i] > 0:
+                # without pooling the new passenger boards an empty vehicle only
+                late = times[i] > req.latest_pickup[r] + EPS_S
+                failed = kin.STAGE_WAIT if late else kin.STAGE_CAPACITY
+            else:
+                failed = _feasible(cand, times, int(veh.load[v]), capacity, req, r)
             if failed >= 0:
                 stage = max(stage, failed)
                 continue
@@ -216,6 +224,7 @@ def best_insertion_reference(
     max_plan: int,
     *,
     nearest_idle: bool = False,
+    pooling: bool = True,
 ) -> tuple[int, int, int, float, int, float]:
     """Plain-Python twin of the numba insertion search, for tests and benchmarks.
 
@@ -231,7 +240,7 @@ def best_insertion_reference(
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = _eval_vehicle_reference(net, fleet, veh, req, v, r, now)
+        cost, i, j, st, tp = _eval_vehicle_reference(net, fleet, veh, req, v, r, now, pooling)
         if nearest_idle and cost < math.inf:
             cost = tp - now
         if cost < best:
@@ -254,8 +263,9 @@ def assign_batch(sim: Any, now: float) -> None:
     waiting = np.flatnonzero(req.status == R_WAITING).astype(np.int64)
     if waiting.size == 0:
         return
+    pooling = bool(sim.params.pooling[0])
     cost, pos_i, pos_j, _ = kin.insertion_costs(
-        sim.net, sim.fleet, veh, req, waiting, now, sim.max_plan
+        sim.net, sim.fleet, veh, req, waiting, now, sim.max_plan, pooling
     )
     finite = np.isfinite(cost)
     done = np.zeros(waiting.size, dtype=bool)
@@ -268,7 +278,9 @@ def assign_batch(sim: Any, now: float) -> None:
             r = int(waiting[a])
             # the pickup time of this insertion, for the promise
             work = kin.new_work(sim.max_plan)
-            _, _, _, _, tp = kin.eval_vehicle(sim.net, sim.fleet, veh, req, int(v), r, now, work)
+            _, _, _, _, tp = kin.eval_vehicle(
+                sim.net, sim.fleet, veh, req, int(v), r, now, work, pooling
+            )
             ok = kloop.apply_insertion(
                 sim.net, veh, req, sim.log, int(v), r, int(pos_i[a, v]), int(pos_j[a, v]), now, tp
             )

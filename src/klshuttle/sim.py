@@ -201,6 +201,8 @@ class OnDemandSimulation:
         ``idle_policy == "demand"``.
     max_plan
         Length of each vehicle's plan buffer (default: 4 x capacity + 8).
+    pooling
+        Let passengers share rides; False carries one request at a time.
     """
 
     def __init__(
@@ -217,6 +219,7 @@ class OnDemandSimulation:
         rebalance_interval_s: float = 900.0,
         rebalancer: Callable[[OnDemandSimulation, float], None] | None = None,
         max_plan: int | None = None,
+        pooling: bool = True,
     ) -> None:
         drop_stale_cache()
         if not end_s > start_s:
@@ -257,6 +260,7 @@ class OnDemandSimulation:
             end_s=np.array([self.end_s]),
             dispatcher=np.array([dispatcher_code(dispatcher)], dtype=np.int64),
             idle_policy=np.array([IDLE_POLICIES[idle_policy]], dtype=np.int64),
+            pooling=np.array([1 if pooling else 0], dtype=np.int64),
         )
         t_submit = np.asarray(trips.t_submit_s, dtype=np.float64)
         pre = np.asarray(trips.pre_reason, dtype=np.int8)

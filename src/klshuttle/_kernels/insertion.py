@@ -108,11 +108,12 @@ def new_work(max_plan):  # type: ignore[no-untyped-def]
 
 
 @njit
-def eval_vehicle(net, fleet, veh, req, v, r, now, work):  # type: ignore[no-untyped-def]
+def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True):  # type: ignore[no-untyped-def]
     """Cheapest feasible insertion of request ``r`` into vehicle ``v``'s plan.
 
     ``work`` comes from :func:`new_work` with at least the plan's length.
-    The search is O(L^2) for a plan of L entries: candidate drop-off
+    Without ``pooling`` the new passenger boards an empty vehicle and alights
+    before anyone else boards. The search is O(L^2) for a plan of L entries: candidate drop-off
     positions share the timing of the entries before them, and once the
     candidate and the old plan open a new visit at the same node, every later
     entry is late by the same delay, checked against the suffix minimum of
@@ -214,7 +215,7 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work):  # type: ignore[no-unty
         tm, tp = _visit(t0, va0, merge, to_p[prev0], pax, fixed, pp)
         if tp > lp:
             continue
-        if load_i + pax > cap:
+        if load_i + pax > cap or (not pooling and load_i > 0):
             stage = max(stage, STAGE_CAPACITY)
             continue
         # middle: old entries i..j-1 ride along with the new passenger on board
@@ -224,6 +225,8 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work):  # type: ignore[no-unty
         mid_ok = True
         for j in range(i, L + 1):
             if j > i:
+                if not pooling:
+                    break
                 k = j - 1
                 nd = veh.plan_node[v, k]
                 q = veh.plan_req[v, k]
@@ -320,13 +323,14 @@ def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ign
     btp = np.inf
     stage = STAGE_NONE
     nearest_idle = params.dispatcher[0] == D_NEAREST_IDLE
+    pooling = params.pooling[0] != 0
     work = new_work(max_plan)
     for v in range(nv):
         if not vehicle_available(veh, v, max_plan):
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, v, r, now, work)
+        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling)
         if nearest_idle and cost < np.inf:
             # the baseline ranks idle vehicles by how soon they reach the pickup
             cost = tp - now
@@ -342,7 +346,7 @@ def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ign
 
 
 @njit
-def insertion_costs(net, fleet, veh, req, rs, now, max_plan):  # type: ignore[no-untyped-def]
+def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True):  # type: ignore[no-untyped-def]
     """Cheapest insertion of each request of ``rs`` into each vehicle (for batches).
 
     Returns
@@ -365,7 +369,7 @@ def insertion_costs(net, fleet, veh, req, rs, now, max_plan):  # type: ignore[no
         for v in range(nv):
             if not vehicle_available(veh, v, max_plan):
                 continue
-            c, i, j, st, _ = eval_vehicle(net, fleet, veh, req, v, r, now, work)
+            c, i, j, st, _ = eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling)
             cost[a, v] = c
             pos_i[a, v] = i
             pos_j[a, v] = j

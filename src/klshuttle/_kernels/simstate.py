@@ -132,6 +132,7 @@ class Params(NamedTuple):
     end_s: np.ndarray  # float64 [1], service end (no requests accepted after)
     dispatcher: np.ndarray  # int64 [1], D_*
     idle_policy: np.ndarray  # int64 [1], IDLE_*
+    pooling: np.ndarray  # int64 [1], 0: no shared rides (one request on board at a time)
 
 
 class Requests(NamedTuple):
