@@ -42,6 +42,7 @@ from .errors import ScenarioError
 
 __all__ = [
     "DISPATCHERS",
+    "DemandRebalancer",
     "assign_batch",
     "best_insertion_reference",
     "dispatcher_code",
@@ -297,3 +298,53 @@ def assign_batch(sim: Any, now: float) -> None:
             sim.check_path(
                 kloop.apply_insertion(sim.net, veh, req, sim.log, bv, r, bi, bj, now, tp)
             )
+
+
+# ---------------------------------------------------------------- rebalancing
+class DemandRebalancer:
+    """Move idle vehicles towards where requests came from recently.
+
+    Every call (each ``rebalancing_interval_s``) counts the requests
+    submitted since the previous call near each target (stops, or depots),
+    shares the idle vehicles among the targets in proportion to those counts
+    (largest remainder), and sends them by minimum total driving time
+    (Hungarian method). Vehicles already at a chosen target stay.
+
+    Parameters
+    ----------
+    net
+        Routing tables.
+    targets
+        Candidate nodes to wait at (the service's stops).
+    """
+
+    def __init__(self, net: Any, targets: np.ndarray) -> None:
+        self.targets = np.unique(np.asarray(targets, dtype=np.int32))
+        # the target each node's requests count for: the one that reaches it fastest
+        self.target_of_node = np.argmin(net.time_s[self.targets, :], axis=0)
+        self.last_s = -math.inf
+
+    def __call__(self, sim: Any, now: float) -> None:
+        req, veh = sim.req, sim.veh
+        recent = (req.t_submit > self.last_s) & (req.t_submit <= now)
+        self.last_s = now
+        idle = np.flatnonzero((veh.state == V_IDLE) & (veh.plan_len == 0))
+        if idle.size == 0 or not recent.any():
+            return
+        weights = np.bincount(
+            self.target_of_node[req.pickup_node[recent]], minlength=len(self.targets)
+        ).astype(float)
+        share = weights / weights.sum() * idle.size
+        slots = np.floor(share).astype(np.int64)
+        rest = idle.size - int(slots.sum())
+        if rest > 0:
+            # largest remainders first, ties by target order
+            order = np.lexsort((np.arange(len(share)), -(share - slots)))
+            slots[order[:rest]] += 1
+        slot_nodes = np.repeat(self.targets, slots)
+        cost = sim.net.time_s[veh.node[idle][:, None], slot_nodes[None, :]]
+        rows, cols = linear_sum_assignment(cost)
+        for a, b in zip(rows, cols, strict=True):
+            v, target = int(idle[a]), int(slot_nodes[b])
+            if veh.node[v] != target:
+                sim.check_path(kloop.start_rebalance(sim.net, veh, req, sim.log, v, target, now))

@@ -75,6 +75,7 @@ RS_NO_VEHICLE = 5
 RS_NO_STOP = 6
 RS_SAME_STOP = 7
 RS_NO_DEPARTURE = 8
+RS_NO_LINE = 9
 REASON_NAMES = (
     "",
     "outside_operating_hours",
@@ -85,6 +86,7 @@ REASON_NAMES = (
     "no_stop_in_reach",
     "same_stop",
     "no_departure",
+    "no_line_connection",
 )
 
 # Dispatchers and idle policies as the kernels know them.
