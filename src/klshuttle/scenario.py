@@ -501,10 +501,11 @@ class OsmStops(_Model):
 
 
 class NamedStops(_Model):
-    """OSM stops (or gazetteer places) by name: ``names = ["Hauptbahnhof", ...]``."""
+    """OSM stops by name, or gazetteer places, or points:
+    ``names = ["Hauptbahnhof", { name = "Pfaff Nord", lon = 7.75, lat = 49.44 }]``."""
 
     type: Literal["named"]
-    names: Annotated[list[Annotated[Str, Field(min_length=1)]], Field(min_length=1)]
+    names: Annotated[list[Location], Field(min_length=1)]
     merge_distance_m: Annotated[float, Strict(), Field(gt=0, le=2000)] = 250.0
 
 
