@@ -428,7 +428,8 @@ def _build_line(
         if spec.return_departures is not None:
             deps["backward"] = np.array(spec.return_departures, dtype=np.float64)
         else:
-            deps["backward"] = fwd_dep + run["forward"] + spec.layover_s
+            # the return trip leaves after the run and the layover, on a whole minute
+            deps["backward"] = np.ceil((fwd_dep + run["forward"] + spec.layover_s) / 60.0) * 60.0
     for d, t in deps.items():
         outside = t[(t < hours.start) | (t + run[d] > hours.end + 1e-6)]
         if len(outside):
@@ -451,7 +452,7 @@ def _build_line(
         )
         needed = _max_overlap(starts, ends)
     else:
-        needed = _max_overlap(fwd_dep, fwd_dep + cycle)
+        needed = _max_overlap(fwd_dep, fwd_dep + cycle + 60.0)
     vehicles = spec.vehicles if spec.vehicles is not None else needed
     if vehicles < needed:
         raise ScenarioError(
