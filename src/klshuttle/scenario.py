@@ -256,10 +256,10 @@ class PolygonArea(_Model):
         import shapely
 
         poly = shapely.Polygon(value)
-        if poly.area <= 0:
-            raise ValueError("the polygon has no area (points in a line or repeated)")
         if not poly.is_valid:
             raise ValueError(f"the polygon is not valid ({shapely.is_valid_reason(poly)})")
+        if poly.area <= 0:
+            raise ValueError("the polygon has no area (points in a line or repeated)")
         return value
 
 
