@@ -404,7 +404,7 @@ def _build_line(
         if not np.all(np.isfinite(t)):
             j = int(np.flatnonzero(~np.isfinite(t))[0])
             raise ScenarioError(
-                f"{where}: no road path from {stops.name[seq[j]]!r} to {stops.name[seq[j + 1]]!r}"
+                f"{where}: no road path from {str(stops.name[seq[j]])!r} to {str(stops.name[seq[j + 1]])!r}"
             )
         seg[d] = t
         run[d] = float(t.sum() + dwell * (len(seq) - 2))
@@ -671,8 +671,15 @@ class _Locator:
         return self._osm
 
     def find_stop(self, name: str) -> list[OsmStopCluster]:
+        """Stops of that name; "Post" finds "Post" and "Post (2)" (ambiguous), "Post (2)" one."""
+        import re
+
         key = normalize_name(name)
-        return [c for c in self.osm_stops() if normalize_name(c.name) == key]
+        exact = [c for c in self.osm_stops() if normalize_name(c.name) == key]
+        same_base = [
+            c for c in self.osm_stops() if normalize_name(re.sub(r" \(\d+\)$", "", c.name)) == key
+        ]
+        return same_base if len(same_base) > len(exact) else exact
 
     def __call__(self, loc: Any, where: str, prefer: str = "place") -> tuple[float, float, str]:
         if isinstance(loc, PointSpec):
@@ -950,12 +957,12 @@ def _check_given(stops: Stops, area: ServiceArea, tol: float, where: str) -> Non
     for i in range(len(stops)):
         if stops.edge_m[i] > tol:
             raise ScenarioError(
-                f"{where}[{i}]: stop {stops.name[i]!r} lies {stops.edge_m[i]:.1f} m from the nearest "
+                f"{where}[{i}]: stop {str(stops.name[i])!r} lies {stops.edge_m[i]:.1f} m from the nearest "
                 f"road the shuttle may use (at most {tol:g} m, map.max_snap_m)"
             )
         if not inside[i]:
             raise ScenarioError(
-                f"{where}[{i}]: stop {stops.name[i]!r} lies outside the service area"
+                f"{where}[{i}]: stop {str(stops.name[i])!r} lies outside the service area"
             )
 
 
