@@ -353,3 +353,14 @@ def test_scenario_is_frozen(tmp_path: Path) -> None:
     sc = load_scenario(write(scenario_dir(tmp_path), "s.toml", SMALL))
     with pytest.raises(ValueError, match="frozen"):
         sc.fleet.vehicles = 5  # type: ignore[misc]
+
+
+def test_scenario_from_dict_validates_like_files() -> None:
+    from klshuttle.scenario import scenario_from_dict
+
+    data = tomllib.loads((Path(__file__).parents[1] / "scenarios" / "base.toml").read_text())
+    sc = scenario_from_dict(data, label="sweep[3]")
+    assert sc.name == "scenario" and sc.source_path is None
+    data["fleet"]["vehicles"] = 0
+    with pytest.raises(ScenarioError, match=r"^sweep\[3\]: fleet\.vehicles: must be >= 1, got 0$"):
+        scenario_from_dict(data, label="sweep[3]")

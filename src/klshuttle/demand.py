@@ -446,10 +446,6 @@ def _group_sizes(model: Any, rng: np.random.Generator, n: int) -> NDArray[np.int
     return rng.choice(sizes, size=n, p=w / w.sum())
 
 
-def _points_lonlat(x: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[Any, Any]:
-    return to_lonlat(x, y)
-
-
 @dataclass
 class _Pool:
     """Weighted candidate points (metric), e.g. homes by footprint area."""

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import DemandError, MapSourceError
+from .errors import MapSourceError
 from .graph import to_metric
 from .maps import MapSource, resolve_map_source
 from .paths import cache_dir
@@ -371,9 +371,3 @@ def _inside(
     union = shapely.union_all(shapely.make_valid(metric))
     shapely.prepare(union)
     return np.asarray(shapely.contains_xy(union, x, y), dtype=bool)
-
-
-def require_buildings(feats: OsmFeatures, what: str) -> None:
-    """Raise DemandError when the map has no buildings at all (e.g. a roads-only file)."""
-    if len(feats.building_use) == 0:
-        raise DemandError(f"{what}: the map {feats.meta.get('source', '')} holds no buildings")

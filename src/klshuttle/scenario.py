@@ -646,9 +646,6 @@ class ServiceSpec(_Model):
 
 
 # --------------------------------------------------------------------- demand
-#: Names of built-in hourly time profiles (see :mod:`klshuttle.demand`).
-PROFILE_NAMES = ("weekday", "flat")
-
 TimeProfile = (
     Literal["weekday", "flat"] | Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)]
 )
