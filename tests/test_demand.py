@@ -506,3 +506,17 @@ def test_summary_matches_a_reference(kl_env: Path, tmp_path: Path) -> None:
     ]
     assert s.mean_direct_time_s == pytest.approx(np.mean(t_ref))
     assert s.mean_direct_distance_m == pytest.approx(np.mean(m_ref))
+
+
+def test_profile_without_weight_in_the_window(kl_env: Path, tmp_path: Path) -> None:
+    profile = [0.0] * 24
+    profile[3] = 1.0
+    text = (
+        HEAD
+        + f'[[demand.models]]\ntype = "osm"\ntrips_per_day = 10\ntime_profile = {profile}\nhubs = {{ "Hauptbahnhof" = 1.0 }}\n'
+    )
+    with pytest.raises(
+        DemandError,
+        match=r"s\.toml: demand\.models\[0\]\.time_profile: the time profile gives no weight to the demand window 06:00-21:00",
+    ):
+        _resolve(tmp_path, text)

@@ -364,3 +364,16 @@ def test_scenario_from_dict_validates_like_files() -> None:
     data["fleet"]["vehicles"] = 0
     with pytest.raises(ScenarioError, match=r"^sweep\[3\]: fleet\.vehicles: must be >= 1, got 0$"):
         scenario_from_dict(data, label="sweep[3]")
+
+
+def test_misplaced_key_says_where_it_belongs(tmp_path: Path) -> None:
+    path = write(
+        scenario_dir(tmp_path),
+        "s.toml",
+        SMALL.replace('extends = "base.toml"', 'extends = "base.toml"\nseed = 3'),
+    )
+    with pytest.raises(
+        ScenarioError,
+        match=r"s\.toml: seed: unknown key \(it belongs in \[demand\] seed; known keys: ",
+    ):
+        load_scenario(path)

@@ -155,12 +155,20 @@ def expected_hourly_counts(
 
 
 def _sample_times(
-    rng: np.random.Generator, total: int, profile: str | list[float], window: TimeWindow
+    rng: np.random.Generator,
+    total: int,
+    profile: str | list[float],
+    window: TimeWindow,
+    where: str = "time_profile",
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Draw ``total`` trip times (whole seconds) and their outbound probability."""
     _, share = hourly_profile(profile)
     times, p_out = [], []
-    for a, b, c in expected_hourly_counts(total, profile, window):
+    try:
+        pieces = expected_hourly_counts(total, profile, window)
+    except DemandError as exc:
+        raise DemandError(f"{where}: {exc}") from None
+    for a, b, c in pieces:
         if c == 0:
             continue
         t = np.floor(a + rng.random(c) * (b - a))
@@ -480,7 +488,13 @@ def _osm_trips(
 ) -> _Trips:
     name = model.name or model.type
     homes = _buildings(ctx, BUILDING_RESIDENTIAL, where, "residential buildings")
-    times, p_out = _sample_times(rng, model.trips_per_day, model.time_profile, ctx.window)
+    times, p_out = _sample_times(
+        rng,
+        model.trips_per_day,
+        model.time_profile,
+        ctx.window,
+        f"{ctx.label}: {where}.time_profile",
+    )
     n = len(times)
     categories = [
         c for c in ("hubs", "commercial", "residential") if model.destination_shares.get(c, 0) > 0
@@ -983,7 +997,9 @@ def _od_trips(
     total = int(m.sum())
     o_zone = np.repeat(np.repeat(np.arange(len(names)), len(names)), m.ravel())
     d_zone = np.repeat(np.tile(np.arange(len(names)), len(names)), m.ravel())
-    times, _ = _sample_times(rng, total, model.time_profile, ctx.window)
+    times, _ = _sample_times(
+        rng, total, model.time_profile, ctx.window, f"{ctx.label}: {where}.time_profile"
+    )
     times = rng.permutation(times)
     ox, oy = np.empty(total), np.empty(total)
     dx, dy = np.empty(total), np.empty(total)

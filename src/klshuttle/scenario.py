@@ -159,6 +159,26 @@ Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]
 FilePath = Annotated[Str, Field(min_length=1)]
 
 
+#: Keys people put in the wrong table, and where they belong.
+_ELSEWHERE = {
+    "seed": "[demand] seed",
+    "vehicles": "[fleet] vehicles",
+    "capacity": "[fleet.vehicle] capacity",
+    "max_speed_kmh": "[fleet.vehicle] max_speed_kmh",
+    "operating_hours": "[fleet.vehicle] operating_hours",
+    "depots": "[fleet] depots",
+    "mode": "[service] mode",
+    "stops": "[service] stops",
+    "area": "[map] area",
+    "osm": "[map] osm",
+    "algorithm": "[dispatch] algorithm",
+    "max_wait_s": "[service.on_demand] max_wait_s",
+    "window": "[demand] window",
+    "models": "[demand] models",
+    "folder": "[outputs] folder",
+}
+
+
 class _Model(BaseModel):
     """Base of every scenario table: frozen; an unknown key is an error."""
 
@@ -173,6 +193,8 @@ class _Model(BaseModel):
                 if key not in cls.model_fields:
                     close = suggest(str(key), known, n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
+                    if not close and str(key) in _ELSEWHERE:
+                        hint = f"it belongs in {_ELSEWHERE[str(key)]}; "
                     raise PydanticCustomError(
                         "unknown_key",
                         "unknown key ({hint}known keys: {known})",
