@@ -343,3 +343,38 @@ def test_shipped_scenarios_resolve_to_sensible_days(kl_env: Path) -> None:
     feeder = resolve(load_scenario(SCENARIOS / "hbf-feeder-on-demand.toml"))
     assert feeder.scenario.fleet.vehicles >= 20 and len(feeder.requests) >= 2000
     assert feeder.scenario.fleet.vehicle.capacity == 12
+
+
+def test_line_rides_by_hand() -> None:
+    from klshuttle.service import Line, StopAssignment, line_rides
+
+    def line(name: str, seq: list[int], both: bool = True) -> Line:
+        stops = {"forward": np.array(seq, dtype=np.int32)}
+        if both:
+            stops["backward"] = stops["forward"][::-1].copy()
+        empty = {d: np.empty(0) for d in stops}
+        return Line(name, stops, empty, empty, {d: 0.0 for d in stops}, 0.0, 1, 1)
+
+    lines = [line("A", [0, 1, 2, 3]), line("Loop", [4, 5, 6, 4], both=False)]
+    pick = np.array([0, 3, 1, 0, 4, 6, -1], dtype=np.int32)
+    drop = np.array([2, 1, 1, 5, 6, 4, 2], dtype=np.int32)
+    a = StopAssignment(
+        pick, drop, np.zeros(7), np.zeros(7), np.full(7, "", dtype="<U16"), 400.0, 1.3
+    )
+    rides = line_rides(a, lines, 7)
+    assert rides.routes == ((0, "forward"), (0, "backward"), (1, "forward"))
+    assert rides.route.tolist() == [0, 1, -1, -1, 2, 2, -1]
+    assert rides.board.tolist() == [0, 0, -1, -1, 0, 2, -1]
+    assert rides.alight.tolist() == [2, 2, -1, -1, 2, 3, -1]
+
+
+def test_line_rides_on_the_trippstadter_line(kl_env: Path) -> None:
+    res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
+    rides = res.line_rides()
+    ok = res.assignment.servable
+    assert np.all(rides.route[ok] >= 0) and np.all(rides.board[ok] < rides.alight[ok])
+    (line,) = res.lines
+    for r in np.flatnonzero(ok)[:50]:
+        _, d = rides.routes[rides.route[r]]
+        assert line.stops[d][rides.board[r]] == res.assignment.pickup_stop[r]
+        assert line.stops[d][rides.alight[r]] == res.assignment.dropoff_stop[r]

@@ -56,10 +56,12 @@ __all__ = [
     "REJECT_SAME_STOP",
     "Depots",
     "Line",
+    "LineRides",
     "ResolvedScenario",
     "StopAssignment",
     "Stops",
     "assign_stops",
+    "line_rides",
     "merge_osm_stops",
     "resolve",
     "virtual_stops",
@@ -602,6 +604,60 @@ def assign_stops(
     )
 
 
+@dataclass(frozen=True, eq=False)
+class LineRides:
+    """Which line direction each request rides, and where it boards and alights.
+
+    Attributes
+    ----------
+    routes
+        ``(line index, direction)`` of each route, in the order of
+        :attr:`ResolvedScenario.lines` and :attr:`Line.directions`.
+    route : int64
+        Route index of each request; -1 when no single line direction runs
+        from its pickup stop to its drop-off stop (or it has no stops).
+    board, alight : int64
+        Positions of the pickup and drop-off stop along that route's stop
+        sequence (``board < alight``); -1 where ``route`` is -1.
+    """
+
+    routes: tuple[tuple[int, str], ...]
+    route: NDArray[np.int64]
+    board: NDArray[np.int64]
+    alight: NDArray[np.int64]
+
+
+def line_rides(
+    assignment: StopAssignment, lines: tuple[Line, ...] | list[Line], n_stops: int
+) -> LineRides:
+    """Match each request's pickup and drop-off stop to a line direction.
+
+    The first route (in line order, forward before backward) that visits the
+    pickup stop before the drop-off stop carries the request; transfers
+    between lines are not modelled. On a loop line (first stop = last stop)
+    riders board at the first and alight at the last visit.
+    """
+    routes = tuple((i, d) for i, ln in enumerate(lines) for d in ln.directions)
+    n = len(assignment)
+    route = np.full(n, -1, dtype=np.int64)
+    board = np.full(n, -1, dtype=np.int64)
+    alight = np.full(n, -1, dtype=np.int64)
+    p = assignment.pickup_stop.astype(np.int64)
+    q = assignment.dropoff_stop.astype(np.int64)
+    ok = (p >= 0) & (q >= 0)
+    for r, (i, d) in enumerate(routes):
+        seq = np.asarray(lines[i].stops[d], dtype=np.int64)
+        first = np.full(n_stops, -1, dtype=np.int64)
+        last = np.full(n_stops, -1, dtype=np.int64)
+        first[seq[::-1]] = np.arange(len(seq))[::-1]
+        last[seq] = np.arange(len(seq))
+        bp = np.where(ok, first[np.where(ok, p, 0)], -1)
+        aq = np.where(ok, last[np.where(ok, q, 0)], -1)
+        take = (route < 0) & (bp >= 0) & (aq > bp)
+        route[take], board[take], alight[take] = r, bp[take], aq[take]
+    return LineRides(routes, route, board, alight)
+
+
 # ---------------------------------------------------------------- resolution
 @dataclass(frozen=True, eq=False)
 class ResolvedScenario:
@@ -647,6 +703,12 @@ class ResolvedScenario:
     def vehicle_capacity(self) -> int:
         """Passengers per vehicle."""
         return self.scenario.fleet.vehicle.capacity
+
+    def line_rides(self) -> LineRides | None:
+        """Line direction, boarding and alighting position of each request (line mode)."""
+        if self.assignment is None or not self.lines:
+            return None
+        return line_rides(self.assignment, self.lines, len(self.stops))
 
     @property
     def on_demand_vehicles(self) -> int:
