@@ -249,6 +249,87 @@ def demand(
     console.print(f"wrote {len(res.requests):,} requests to {display_path(target)}")
 
 
+@cli.command("run")
+@_scenario_options
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Result folder (default: the scenario's [outputs].folder).",
+)
+@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (for logs and CI).")
+def run(
+    scenario: str,
+    osm_path: str | None,
+    sets: tuple[str, ...],
+    seed: int | None,
+    out: str | None,
+    overwrite: bool,
+    no_progress: bool,
+) -> None:
+    """Simulate a day of the scenario's service and write the results.
+
+    Writes trips.csv, vehicles.csv, events.csv (and .parquet), link_loads.geojson,
+    kpis.json, the resolved scenario, land-use impact and an HTML report, as the
+    scenario's [outputs] table selects. Nothing is written if the run fails.
+    """
+    from pathlib import Path
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .report import check_output_folder, output_folder
+    from .runner import simulate
+    from .scenario import display_path, format_time
+
+    sc = _load(scenario, osm_path, sets, seed)
+    target = Path(out) if out else output_folder(sc, sc.seed, sc.run_id())
+    check_output_folder(target, overwrite=overwrite)
+    columns = (TextColumn("simulating {task.description}"), BarColumn(), TextColumn("{task.fields[clock]}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=no_progress) as bar:
+        task = bar.add_task(sc.name, total=1.0, clock="")
+
+        def progress(t: float, start: float, end: float) -> None:
+            bar.update(task, completed=min(max((t - start) / max(end - start, 1.0), 0.0), 1.0), clock=format_time(t))
+
+        result = simulate(sc, progress=progress)
+        folder = result.write(target, overwrite=overwrite)
+    print_run_summary(result)
+    console.print(f"wrote {display_path(folder)}/ (run id {result.run_id})")
+
+
+def print_run_summary(result: Any) -> None:
+    """The KPIs of a run as a table."""
+    k = result.kpis
+
+    def num(value: Any, fmt: str) -> str:
+        return "–" if value is None else format(value, fmt)
+
+    table = Table(title=f"Run {result.scenario.name} (seed {result.seed})", show_header=False, title_justify="left")
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    rows = [
+        ("requests", f"{k['requests']:,}"),
+        ("served", f"{k['served']:,} ({num(k['served_share'], '.1%')})"),
+        ("wait mean / 95th pct", f"{num(k['wait_mean_s'], '.0f')} s / {num(k['wait_p95_s'], '.0f')} s"),
+        ("ride mean", f"{num(k['ride_mean_s'], '.0f')} s"),
+        ("detour (ride / direct)", num(k["detour_mean"], ".2f")),
+        ("pooling rate", num(k["pooling_rate"], ".1%")),
+        ("vehicles", f"{k['vehicles']}"),
+        ("vehicle-km (empty share)", f"{k['vehicle_km']:,.0f} ({num(k['empty_share'], '.1%')})"),
+        ("passenger-km", f"{k['passenger_km']:,.0f}"),
+        ("passengers per vehicle-hour", num(k["passengers_per_vehicle_hour"], ".2f")),
+        ("vehicle-km per passenger-km", num(k["vehicle_km_per_passenger_km"], ".2f")),
+    ]
+    for reason, n in k["rejections"].items():
+        rows.append((f"  rejected: {reason}", f"{n:,}"))
+    for name, value in rows:
+        table.add_row(name, value)
+    timings = ", ".join(f"{name} {sec:.1f} s" for name, sec in result.timings_s.items())
+    console.print(table)
+    console.print(f"[dim]{timings}[/dim]")
+
+
 def print_resolved(res: Any) -> None:
     """Print the resolved scenario: map, area, fleet, stops, lines."""
     from .scenario import display_path, format_time

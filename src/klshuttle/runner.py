@@ -96,10 +96,6 @@ class Result:
         return write_result(self, folder, overwrite=overwrite)
 
 
-def _time_s(value: Any) -> float:
-    return float(value)
-
-
 def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, TripInput]:
     """Turn the day's requests into what the simulators need.
 
@@ -185,9 +181,9 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     return base, trips
 
 
-def _line_routes(resolved: ResolvedScenario) -> tuple[list[LineRoute], list[NDArray[np.int32]]]:
-    """All directions of all lines, with their stops as stop indices."""
-    routes, stop_idx = [], []
+def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
+    """All directions of all lines, in the order of :func:`klshuttle.service.line_rides`."""
+    routes = []
     for line in resolved.lines:
         for direction in line.directions:
             idx = np.asarray(line.stops[direction], dtype=np.int32)
@@ -200,41 +196,7 @@ def _line_routes(resolved: ResolvedScenario) -> tuple[list[LineRoute], list[NDAr
                     layover_s=float(line.layover_s),
                 )
             )
-            stop_idx.append(idx)
-    return routes, stop_idx
-
-
-def _route_passengers(
-    resolved: ResolvedScenario, base: pd.DataFrame, route_stops: list[NDArray[np.int32]], net: Net
-) -> RoutePassengers:
-    """For each request, the line route that takes it from its stop to its stop.
-
-    Of several routes the one with the shortest ride (by driving time) wins.
-    """
-    asg = resolved.assignment
-    n = len(base)
-    route = np.full(n, -1, dtype=np.int64)
-    board = np.full(n, -1, dtype=np.int64)
-    alight = np.full(n, -1, dtype=np.int64)
-    if asg is None:
-        return RoutePassengers(route, board, alight)
-    names = resolved.stops.name.astype(str)
-    stop_of = {str(nm): i for i, nm in enumerate(names)}
-    p_stop = np.array([stop_of.get(s, -1) for s in base["pickup_stop"]], dtype=np.int64)
-    d_stop = np.array([stop_of.get(s, -1) for s in base["dropoff_stop"]], dtype=np.int64)
-    best = np.full(n, np.inf)
-    for ri, stops in enumerate(route_stops):
-        pos = np.full(len(names), -1, dtype=np.int64)
-        pos[stops] = np.arange(len(stops))
-        bp = np.where(p_stop >= 0, pos[np.maximum(p_stop, 0)], -1)
-        ap = np.where(d_stop >= 0, pos[np.maximum(d_stop, 0)], -1)
-        ok = (bp >= 0) & (ap > bp)
-        nodes = resolved.stops.node[stops]
-        seg = np.concatenate([[0.0], np.cumsum(net.time_s[nodes[:-1], nodes[1:]])])
-        ride = np.where(ok, seg[np.maximum(ap, 0)] - seg[np.maximum(bp, 0)], np.inf)
-        better = ride < best
-        route[better], board[better], alight[better], best[better] = ri, bp[better], ap[better], ride[better]
-    return RoutePassengers(route, board, alight)
+    return routes
 
 
 def _subset_trips(trips: TripInput, idx: NDArray[np.int64]) -> TripInput:
@@ -365,7 +327,7 @@ def simulate(
     base, trips = prepare_trips(resolved, net)
     sc = resolved.scenario
     veh = sc.fleet.vehicle
-    start_s, end_s = _time_s(veh.operating_hours.start), _time_s(veh.operating_hours.end)
+    start_s, end_s = float(veh.operating_hours.start), float(veh.operating_hours.end)
     depot_nodes = np.asarray(resolved.depots.vehicle_node, dtype=np.int32)
     fleet = FleetInput(
         depot_node=depot_nodes,
@@ -379,8 +341,11 @@ def simulate(
     all_idx = np.arange(len(trips), dtype=np.int64)
     on_demand_idx = all_idx
     if mode in ("line", "hybrid"):
-        routes, route_stops = _line_routes(resolved)
-        rp = _route_passengers(resolved, base, route_stops, net)
+        routes = _line_routes(resolved)
+        rides = resolved.line_rides()
+        assert rides is not None  # lines and a stop assignment exist in line and hybrid mode
+        rid = base["request_id"].to_numpy()  # request ids are positions in time order
+        rp = RoutePassengers(rides.route[rid], rides.board[rid], rides.alight[rid])
         use_line = rp.route >= 0
         if mode == "line":
             pre = np.asarray(trips.pre_reason).copy()

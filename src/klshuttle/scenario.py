@@ -905,6 +905,9 @@ class LandUseSpec(_Model):
     # EAR 23 stall 2.65 m x 5.20 m, used to estimate on-street spaces from kerb length.
     stall_width_m: PositiveFloat = 2.65
     stall_length_m: PositiveFloat = 5.20
+    # assumption: half of the kerb length of a street can hold parked cars;
+    # driveways, junctions, bus stops and hydrants take the rest.
+    kerb_parkable_share: Share = 0.5
     # MiD 2017: 1.5 persons per car on average, 1.2 for commuting.
     car_occupancy: Annotated[float, Strict(), Field(ge=1)] = 1.5
     commute_car_occupancy: Annotated[float, Strict(), Field(ge=1)] = 1.2
