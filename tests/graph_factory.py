@@ -48,12 +48,14 @@ def make_graph(
     geom[1::2] = np.column_stack([lon[dst], lat[dst]]) if m else geom[1::2]
     length = np.array([r[3] for r in rows], dtype=np.float64)
     time = np.array([r[2] for r in rows], dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):  # tests may use nan or inf times
+        speed_kmh = np.divide(3.6 * length, time, out=np.zeros(m), where=time > 0)
     return RoadGraph(
         indptr=indptr,
         indices=dst,
         travel_time_s=time,
         length_m=length,
-        speed_kmh=np.divide(3.6 * length, time, out=np.zeros(m), where=time > 0),
+        speed_kmh=speed_kmh,
         road_class=np.zeros(m, dtype=np.int8),
         name_code=np.full(m, -1, dtype=np.int32),
         edge_osmid=np.arange(m, dtype=np.int64),

@@ -4,9 +4,20 @@ The public API re-exported here is what notebooks and scripts use; the
 ``klshuttle`` command line is a thin layer over it.
 """
 
-from .errors import KlshuttleError
+from .errors import KlshuttleError, RoutingError, UnreachableError
 from .graph import RoadGraph
 from .maps import BuildSettings, load_map
+from .routing import Route, Router, ShortestPathTree
 
-__all__ = ["BuildSettings", "KlshuttleError", "RoadGraph", "load_map"]
+__all__ = [
+    "BuildSettings",
+    "KlshuttleError",
+    "RoadGraph",
+    "Route",
+    "Router",
+    "RoutingError",
+    "ShortestPathTree",
+    "UnreachableError",
+    "load_map",
+]
 __version__ = "0.1.0"
