@@ -196,3 +196,48 @@ def test_same_inputs_give_identical_logs() -> None:
         assert np.array_equal(a.events[key], b.events[key])
     for key in a.requests:
         assert np.array_equal(a.requests[key], b.requests[key], equal_nan=True)
+
+
+# ------------------------------------------------------------ hypothesis
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def _instances(draw):
+    n = draw(st.integers(3, 10))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    g = random_graph(n, rng, extra=draw(st.integers(0, 12)))
+    k = draw(st.integers(1, 40))
+    t = np.sort(rng.uniform(0, 3000, k)).round(0)
+    o = rng.integers(0, n, k)
+    d = (o + rng.integers(1, n, k)) % n
+    tr_kw = {
+        "max_wait_s": rng.uniform(60, 900, k),
+        "pax": rng.integers(1, 3, k),
+    }
+    fl = fleet(
+        rng.integers(0, n, draw(st.integers(1, 4))),
+        capacity=draw(st.integers(2, 5)),
+        dwell_s=draw(st.sampled_from([0.0, 5.0, 30.0])),
+        per_pax_s=draw(st.sampled_from([0.0, 2.75])),
+    )
+    kw = {
+        "dispatcher": draw(st.sampled_from(["insertion", "batch", "nearest_idle"])),
+        "pooling": draw(st.booleans()),
+        "idle_policy": draw(st.sampled_from(["stay", "depot"])),
+    }
+    return g, t, o, d, tr_kw, fl, kw, draw(st.floats(1.0, 2.0)), draw(st.floats(0.0, 600.0))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_instances())
+def test_invariants_on_random_small_instances(inst) -> None:
+    g, t, o, d, tr_kw, fl, kw, factor, offset = inst
+    net = reference_net(g)
+    tr = trips(t, o, d, max_ride_s=factor * net.time_s[o, d] + offset, **tr_kw)
+    log = _run(net, fl, tr, end_s=3000.0, **kw)
+    check_invariants(log, g, net, tr, capacity=fl.capacity)
+    if not kw["pooling"] or kw["dispatcher"] == "nearest_idle":
+        assert not log.requests["pooled"].any()

@@ -6,12 +6,12 @@ The public API re-exported here is what notebooks and scripts use; the
 
 __version__ = "0.1.0"
 
-from .errors import KlshuttleError, RoutingError, UnreachableError  # noqa: E402
-from .graph import RoadGraph  # noqa: E402
-from .maps import BuildSettings, load_map  # noqa: E402
-from .routing import Route, Router, ShortestPathTree  # noqa: E402
-from .runner import Result, simulate  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from .errors import KlshuttleError, RoutingError, UnreachableError
+from .graph import RoadGraph
+from .maps import BuildSettings, load_map
+from .routing import Route, Router, ShortestPathTree
+from .runner import Result, simulate
+from .scenario import Scenario, load_scenario
 
 __all__ = [
     "BuildSettings",

@@ -285,12 +285,21 @@ def run(
     sc = _load(scenario, osm_path, sets, seed)
     target = Path(out) if out else output_folder(sc, sc.seed, sc.run_id())
     check_output_folder(target, overwrite=overwrite)
-    columns = (TextColumn("simulating {task.description}"), BarColumn(), TextColumn("{task.fields[clock]}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("simulating {task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[clock]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True, disable=no_progress) as bar:
         task = bar.add_task(sc.name, total=1.0, clock="")
 
         def progress(t: float, start: float, end: float) -> None:
-            bar.update(task, completed=min(max((t - start) / max(end - start, 1.0), 0.0), 1.0), clock=format_time(t))
+            bar.update(
+                task,
+                completed=min(max((t - start) / max(end - start, 1.0), 0.0), 1.0),
+                clock=format_time(t),
+            )
 
         result = simulate(sc, progress=progress)
         folder = result.write(target, overwrite=overwrite)
@@ -303,15 +312,22 @@ def print_run_summary(result: Any) -> None:
     k = result.kpis
 
     def num(value: Any, fmt: str) -> str:
-        return "–" if value is None else format(value, fmt)
+        return "-" if value is None else format(value, fmt)
 
-    table = Table(title=f"Run {result.scenario.name} (seed {result.seed})", show_header=False, title_justify="left")
+    table = Table(
+        title=f"Run {result.scenario.name} (seed {result.seed})",
+        show_header=False,
+        title_justify="left",
+    )
     table.add_column("KPI")
     table.add_column("value", justify="right")
     rows = [
         ("requests", f"{k['requests']:,}"),
         ("served", f"{k['served']:,} ({num(k['served_share'], '.1%')})"),
-        ("wait mean / 95th pct", f"{num(k['wait_mean_s'], '.0f')} s / {num(k['wait_p95_s'], '.0f')} s"),
+        (
+            "wait mean / 95th pct",
+            f"{num(k['wait_mean_s'], '.0f')} s / {num(k['wait_p95_s'], '.0f')} s",
+        ),
         ("ride mean", f"{num(k['ride_mean_s'], '.0f')} s"),
         ("detour (ride / direct)", num(k["detour_mean"], ".2f")),
         ("pooling rate", num(k["pooling_rate"], ".1%")),

@@ -19,7 +19,7 @@ import numpy as np
 if TYPE_CHECKING:
     from .runner import Result
 
-__all__ = ["write_html", "render_html"]
+__all__ = ["render_html", "write_html"]
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
@@ -42,7 +42,7 @@ def _png(fig: Any) -> str:
 
 def _fmt(value: Any) -> str:
     if value is None:
-        return "–"
+        return "-"
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
     return html.escape(f"{value:,}" if isinstance(value, int) else str(value))
@@ -67,7 +67,10 @@ def _plots(result: Result) -> dict[str, str]:
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(
         [trips.loc[served, "request_s"] / 3600, trips.loc[~served, "request_s"] / 3600],
-        bins=hours, stacked=True, label=["served", "rejected"], color=["#2b7bba", "#d95f02"],
+        bins=hours,
+        stacked=True,
+        label=["served", "rejected"],
+        color=["#2b7bba", "#d95f02"],
     )
     ax.set_xlabel("hour of day")
     ax.set_ylabel("requests")
@@ -146,20 +149,28 @@ def render_html(result: Result, landuse: dict[str, Any] | None = None) -> str:
     rejections = _table(list(k["rejections"].items())) if k["rejections"] else "<p>none</p>"
     lu = ""
     if landuse is not None:
-        sp, ar, veh_km = landuse["parking_spaces_freed"], landuse["area_freed_m2"], landuse["vehicle_km_per_day"]
+        sp, ar, veh_km = (
+            landuse["parking_spaces_freed"],
+            landuse["area_freed_m2"],
+            landuse["vehicle_km_per_day"],
+        )
         lu = f"""<h2>Land use</h2>
 <p class="note">Estimate with the parameters of the scenario's [landuse] table; see landuse.json for the
 parameters and their sources, landuse.geojson for the places.</p>
-{_table([
-    ("cars replaced", landuse["cars_replaced"]["estimate"]),
-    ("car trips avoided per day", landuse["car_trips_avoided_per_day"]),
-    ("parking spaces freed", sp["total"]),
-    ("  on the street", sp["on_street"]),
-    ("  in car parks", sp["off_street"]),
-    ("area freed (m²)", ar["total"]),
-    ("shuttle vehicle-km per day", veh_km["shuttles"]),
-    ("car vehicle-km avoided per day", veh_km["cars_avoided"]),
-])}"""
+{
+            _table(
+                [
+                    ("cars replaced", landuse["cars_replaced"]["estimate"]),
+                    ("car trips avoided per day", landuse["car_trips_avoided_per_day"]),
+                    ("parking spaces freed", sp["total"]),
+                    ("  on the street", sp["on_street"]),
+                    ("  in car parks", sp["off_street"]),
+                    ("area freed (m²)", ar["total"]),
+                    ("shuttle vehicle-km per day", veh_km["shuttles"]),
+                    ("car vehicle-km avoided per day", veh_km["cars_avoided"]),
+                ]
+            )
+        }"""
     title = html.escape(f"klshuttle: {sc.name}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>

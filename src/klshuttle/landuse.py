@@ -84,22 +84,32 @@ def parking_lots(source: Any) -> pd.DataFrame:
         out = os.path.join(tmp, "parking.osm")
         n = 0
         with osmium.BackReferenceWriter(out, ref_src=str(src.path), overwrite=True) as writer:
-            for obj in osmium.FileProcessor(str(src.path), osmium.osm.WAY | osmium.osm.RELATION).with_filter(
-                osmium.filter.TagFilter(("amenity", "parking"))
-            ):
+            for obj in osmium.FileProcessor(
+                str(src.path), osmium.osm.WAY | osmium.osm.RELATION
+            ).with_filter(osmium.filter.TagFilter(("amenity", "parking"))):
                 writer.add(obj)
                 n += 1
         if n == 0:
-            return pd.DataFrame(columns=["osm_id", "name", "parking", "capacity", "area_m2", "geometry"])
+            return pd.DataFrame(
+                columns=["osm_id", "name", "parking", "capacity", "area_m2", "geometry"]
+            )
         gdf = ox.features_from_xml(out, tags={"amenity": "parking"})
     gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
     metric = gdf.geometry.to_crs("EPSG:25832")
-    capacity = pd.to_numeric(gdf.get("capacity", pd.Series(np.nan, index=gdf.index)), errors="coerce")
+    capacity = pd.to_numeric(
+        gdf.get("capacity", pd.Series(np.nan, index=gdf.index)), errors="coerce"
+    )
     out_df = pd.DataFrame(
         {
             "osm_id": [int(i[1]) for i in gdf.index],
-            "name": gdf.get("name", pd.Series("", index=gdf.index)).fillna("").astype(str).to_numpy(),
-            "parking": gdf.get("parking", pd.Series("", index=gdf.index)).fillna("").astype(str).to_numpy(),
+            "name": gdf.get("name", pd.Series("", index=gdf.index))
+            .fillna("")
+            .astype(str)
+            .to_numpy(),
+            "parking": gdf.get("parking", pd.Series("", index=gdf.index))
+            .fillna("")
+            .astype(str)
+            .to_numpy(),
             "capacity": capacity.to_numpy(dtype=float),
             "area_m2": metric.area.to_numpy(),
             "geometry": gdf.geometry.to_numpy(),
@@ -110,15 +120,17 @@ def parking_lots(source: Any) -> pd.DataFrame:
 
 def _street_segments(graph: RoadGraph, area: Any) -> pd.DataFrame:
     """Undirected street segments with kerbside parking inside the area."""
-    classes = [graph.road_class_names.index(c) for c in PARKING_STREET_CLASSES if c in graph.road_class_names]
+    classes = [
+        graph.road_class_names.index(c)
+        for c in PARKING_STREET_CLASSES
+        if c in graph.road_class_names
+    ]
     src, dst = graph.edge_source, graph.indices
     keep = np.isin(graph.road_class, classes) & (src != dst)
     # one segment per street piece: of two opposite edges keep the one from the lower node
     twin = {(int(u), int(v)) for u, v in zip(src[keep], dst[keep], strict=True)}
     edges = [
-        k
-        for k in np.flatnonzero(keep)
-        if src[k] < dst[k] or (int(dst[k]), int(src[k])) not in twin
+        k for k in np.flatnonzero(keep) if src[k] < dst[k] or (int(dst[k]), int(src[k])) not in twin
     ]
     edges = np.asarray(edges, dtype=np.int64)
     mid_lon = np.empty(len(edges))
@@ -128,7 +140,11 @@ def _street_segments(graph: RoadGraph, area: Any) -> pd.DataFrame:
         mid = (a + b - 1) // 2
         mid_lon[i] = 0.5 * (graph.geom_lon[mid] + graph.geom_lon[min(mid + 1, b - 1)])
         mid_lat[i] = 0.5 * (graph.geom_lat[mid] + graph.geom_lat[min(mid + 1, b - 1)])
-    inside = shapely.contains_xy(area, mid_lon, mid_lat) if area is not None and not area.is_empty else np.ones(len(edges), bool)
+    inside = (
+        shapely.contains_xy(area, mid_lon, mid_lat)
+        if area is not None and not area.is_empty
+        else np.ones(len(edges), bool)
+    )
     edges, mid_lon, mid_lat = edges[inside], mid_lon[inside], mid_lat[inside]
     return pd.DataFrame(
         {
@@ -157,7 +173,10 @@ def _water_fill(total: float, weight: np.ndarray, cap: np.ndarray) -> np.ndarray
     if left > 1e-9:  # items with no weight take what is left, by capacity
         rest = (cap - out) > 0
         if rest.any():
-            out[rest] += np.minimum(cap[rest] - out[rest], left * (cap[rest] - out[rest]) / (cap[rest] - out[rest]).sum())
+            out[rest] += np.minimum(
+                cap[rest] - out[rest],
+                left * (cap[rest] - out[rest]) / (cap[rest] - out[rest]).sum(),
+            )
     return out
 
 
@@ -165,10 +184,14 @@ def _trip_end_counts(points_m: np.ndarray, centres_m: np.ndarray) -> np.ndarray:
     if len(points_m) == 0 or len(centres_m) == 0:
         return np.zeros(len(centres_m))
     tree = cKDTree(points_m)
-    return np.array([len(x) for x in tree.query_ball_point(centres_m, TRIP_END_RADIUS_M)], dtype=float)
+    return np.array(
+        [len(x) for x in tree.query_ball_point(centres_m, TRIP_END_RADIUS_M)], dtype=float
+    )
 
 
-def landuse_impact(result: Result, lots: pd.DataFrame | None = None) -> tuple[LanduseImpact, pd.DataFrame, pd.DataFrame]:
+def landuse_impact(
+    result: Result, lots: pd.DataFrame | None = None
+) -> tuple[LanduseImpact, pd.DataFrame, pd.DataFrame]:
     """Estimate the parking spaces and road area the service could free.
 
     Parameters
@@ -209,7 +232,11 @@ def landuse_impact(result: Result, lots: pd.DataFrame | None = None) -> tuple[La
     ends_lon = np.concatenate([served["origin_lon"].to_numpy(), served["dest_lon"].to_numpy()])
     ends_lat = np.concatenate([served["origin_lat"].to_numpy(), served["dest_lat"].to_numpy()])
     ends_m = np.column_stack(to_metric(ends_lon, ends_lat)) if len(ends_lon) else np.empty((0, 2))
-    centres = np.column_stack(to_metric(streets["mid_lon"], streets["mid_lat"])) if len(streets) else np.empty((0, 2))
+    centres = (
+        np.column_stack(to_metric(streets["mid_lon"], streets["mid_lat"]))
+        if len(streets)
+        else np.empty((0, 2))
+    )
     street_ends = _trip_end_counts(ends_m, centres)
     on_cap = kerb_spaces * p.on_street_removable_share
     on_freed = _water_fill(spaces, kerb_spaces * street_ends, on_cap)
@@ -223,14 +250,34 @@ def landuse_impact(result: Result, lots: pd.DataFrame | None = None) -> tuple[La
         lots = parking_lots(sc.map.source)
     if len(lots):
         cent = shapely.centroid(lots["geometry"].to_numpy())
-        inside = shapely.contains_xy(area, shapely.get_x(cent), shapely.get_y(cent)) if not area.is_empty else np.ones(len(lots), bool)
+        inside = (
+            shapely.contains_xy(area, shapely.get_x(cent), shapely.get_y(cent))
+            if not area.is_empty
+            else np.ones(len(lots), bool)
+        )
         lots = lots[inside].reset_index(drop=True)
         cent = cent[inside]
-    lot_cap = np.where(np.isfinite(lots["capacity"].to_numpy(dtype=float)), lots["capacity"].to_numpy(dtype=float), lots["area_m2"].to_numpy(dtype=float) / p.off_street_m2_per_space) if len(lots) else np.zeros(0)
-    lot_centres = np.column_stack(to_metric(shapely.get_x(cent), shapely.get_y(cent))) if len(lots) else np.empty((0, 2))
+    lot_cap = (
+        np.where(
+            np.isfinite(lots["capacity"].to_numpy(dtype=float)),
+            lots["capacity"].to_numpy(dtype=float),
+            lots["area_m2"].to_numpy(dtype=float) / p.off_street_m2_per_space,
+        )
+        if len(lots)
+        else np.zeros(0)
+    )
+    lot_centres = (
+        np.column_stack(to_metric(shapely.get_x(cent), shapely.get_y(cent)))
+        if len(lots)
+        else np.empty((0, 2))
+    )
     lot_ends = _trip_end_counts(ends_m, lot_centres)
     off_left = spaces - float(on_freed.sum())
-    off_freed = _water_fill(off_left, lot_cap * (lot_ends + 1.0), lot_cap * p.off_street_removable_share) if len(lots) else np.zeros(0)
+    off_freed = (
+        _water_fill(off_left, lot_cap * (lot_ends + 1.0), lot_cap * p.off_street_removable_share)
+        if len(lots)
+        else np.zeros(0)
+    )
     lots = lots.assign(
         spaces=lot_cap,
         trip_ends_nearby=lot_ends.astype(np.int64),
@@ -240,7 +287,11 @@ def landuse_impact(result: Result, lots: pd.DataFrame | None = None) -> tuple[La
     on_total, off_total = float(on_freed.sum()), float(off_freed.sum())
     # vehicle-km balance
     shuttle_vkm = float(result.vehicles["km_driven"].sum())
-    car_vkm_avoided = float((served["direct_km"] * served["passengers"]).sum()) * p.car_mode_share / p.car_occupancy
+    car_vkm_avoided = (
+        float((served["direct_km"] * served["passengers"]).sum())
+        * p.car_mode_share
+        / p.car_occupancy
+    )
     summary = LanduseImpact(
         {
             "scenario": sc.name,
@@ -262,7 +313,8 @@ def landuse_impact(result: Result, lots: pd.DataFrame | None = None) -> tuple[La
             "area_freed_m2": {
                 "on_street": on_total * p.on_street_m2_per_space,
                 "off_street": off_total * p.off_street_m2_per_space,
-                "total": on_total * p.on_street_m2_per_space + off_total * p.off_street_m2_per_space,
+                "total": on_total * p.on_street_m2_per_space
+                + off_total * p.off_street_m2_per_space,
             },
             "parking_in_area": {
                 "kerb_spaces": float(kerb_spaces.sum()),
@@ -299,7 +351,9 @@ def write_landuse(result: Result, folder: Path) -> None:
     graph = result.resolved.graph
     by_street = (
         streets.assign(name=streets["name"].replace("", "(unnamed)"))
-        .groupby(["name", "road_class"], as_index=False)[["length_m", "kerb_spaces", "trip_ends_nearby", "spaces_freed", "area_freed_m2"]]
+        .groupby(["name", "road_class"], as_index=False)[
+            ["length_m", "kerb_spaces", "trip_ends_nearby", "spaces_freed", "area_freed_m2"]
+        ]
         .sum()
         .sort_values(["spaces_freed", "name"], ascending=[False, True], kind="stable")
     )
@@ -308,7 +362,10 @@ def write_landuse(result: Result, folder: Path) -> None:
     for row in streets[streets["spaces_freed"] > 0.005].itertuples(index=False):
         k = int(row.edge)
         a, b = int(graph.geom_indptr[k]), int(graph.geom_indptr[k + 1])
-        coords = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(graph.geom_lon[a:b], graph.geom_lat[a:b], strict=True)]
+        coords = [
+            [round(float(x), 7), round(float(y), 7)]
+            for x, y in zip(graph.geom_lon[a:b], graph.geom_lat[a:b], strict=True)
+        ]
         features.append(
             {
                 "type": "Feature",

@@ -26,7 +26,7 @@ from .errors import OutputExistsError
 if TYPE_CHECKING:
     from .runner import Result
 
-__all__ = ["output_folder", "check_output_folder", "write_result", "OUTPUT_FILES"]
+__all__ = ["OUTPUT_FILES", "check_output_folder", "output_folder", "write_result"]
 
 #: Files each output kind of ``[outputs].which`` writes.
 OUTPUT_FILES: dict[str, tuple[str, ...]] = {
@@ -87,7 +87,10 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def _json(data: Any, path: Path) -> None:
-    path.write_text(json.dumps(_plain(data), indent=2, sort_keys=False, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(_plain(data), indent=2, sort_keys=False, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
 
 
 def _plain(value: Any) -> Any:
@@ -111,15 +114,26 @@ def _link_loads_geojson(result: Result, path: Path) -> None:
     for row in loads.itertuples(index=False):
         k = int(row.edge)
         a, b = int(graph.geom_indptr[k]), int(graph.geom_indptr[k + 1])
-        coords = [[round(float(x), 7), round(float(y), 7)] for x, y in zip(graph.geom_lon[a:b], graph.geom_lat[a:b], strict=True)]
+        coords = [
+            [round(float(x), 7), round(float(y), 7)]
+            for x, y in zip(graph.geom_lon[a:b], graph.geom_lat[a:b], strict=True)
+        ]
         props = {c: _plain(getattr(row, c)) for c in loads.columns}
-        features.append({"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords}, "properties": props})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords},
+                "properties": props,
+            }
+        )
     _geojson(features, path)
 
 
 def _geojson(features: list[dict[str, Any]], path: Path) -> None:
     doc = {"type": "FeatureCollection", "features": features}
-    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
 
 
 def _stops_frame(result: Result) -> pd.DataFrame:
@@ -203,13 +217,18 @@ def _writers(result: Result) -> dict[str, Callable[[Path], None]]:
         "vehicles": lambda f: _csv(result.vehicles, f / "vehicles.csv"),
         "kpis": lambda f: _json(result.kpis, f / "kpis.json"),
         "stops": lambda f: _csv(_stops_frame(result), f / "stops.csv"),
-        "geojson": lambda f: (_link_loads_geojson(result, f / "link_loads.geojson"), _stops_geojson(result, f / "stops.geojson")),
+        "geojson": lambda f: (
+            _link_loads_geojson(result, f / "link_loads.geojson"),
+            _stops_geojson(result, f / "stops.geojson"),
+        ),
         "landuse": landuse,
         "html": html,
     }
 
 
-def write_result(result: Result, folder: str | Path | None = None, *, overwrite: bool = False) -> Path:
+def write_result(
+    result: Result, folder: str | Path | None = None, *, overwrite: bool = False
+) -> Path:
     """Write the files of ``result.scenario.outputs.which`` into ``folder``.
 
     Returns
@@ -222,7 +241,9 @@ def write_result(result: Result, folder: str | Path | None = None, *, overwrite:
     OutputExistsError
         ``folder`` exists and ``overwrite`` is False.
     """
-    target = Path(folder) if folder is not None else output_folder(result, result.seed, result.run_id)
+    target = (
+        Path(folder) if folder is not None else output_folder(result, result.seed, result.run_id)
+    )
     check_output_folder(target, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))

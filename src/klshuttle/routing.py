@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from shapely import LineString
 
+from ._kernels import drop_stale_cache
 from ._kernels.astar import astar_path
 from ._kernels.astar import make_workspace as make_astar_workspace
 from ._kernels.dijkstra import single_source as _single_source_kernel
@@ -752,6 +753,7 @@ class Router:
         max_matrix_bytes: int = DEFAULT_MAX_MATRIX_BYTES,
         cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
+        drop_stale_cache()
         if mode not in ("auto", "matrix", "query"):
             raise RoutingError(f"mode must be 'auto', 'matrix' or 'query', got {mode!r}")
         if cache_size < 0:

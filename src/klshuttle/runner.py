@@ -37,7 +37,7 @@ from .scenario import Scenario
 from .service import ResolvedScenario, resolve
 from .sim import EventLog, FleetInput, OnDemandSimulation, TripInput, net_tables
 
-__all__ = ["Result", "simulate", "prepare_trips"]
+__all__ = ["Result", "prepare_trips", "simulate"]
 
 #: Progress callback: (simulated time s, service start s, service end s).
 Progress = Callable[[float, float, float], None]
@@ -200,10 +200,14 @@ def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
 
 
 def _subset_trips(trips: TripInput, idx: NDArray[np.int64]) -> TripInput:
-    return TripInput(**{k: np.asarray(getattr(trips, k))[idx] for k in TripInput.__dataclass_fields__})
+    return TripInput(
+        **{k: np.asarray(getattr(trips, k))[idx] for k in TripInput.__dataclass_fields__}
+    )
 
 
-def _merge_logs(parts: list[tuple[EventLog, NDArray[np.int64]]], trips: TripInput, fleet: FleetInput) -> EventLog:
+def _merge_logs(
+    parts: list[tuple[EventLog, NDArray[np.int64]]], trips: TripInput, fleet: FleetInput
+) -> EventLog:
     """Combine the logs of separate simulations (vehicles numbered one after another)."""
     n = len(trips)
     requests = {
@@ -350,17 +354,30 @@ def simulate(
         if mode == "line":
             pre = np.asarray(trips.pre_reason).copy()
             pre[(pre == 0) & ~use_line] = RS_NO_LINE
-            trips = TripInput(**{**{k: getattr(trips, k) for k in TripInput.__dataclass_fields__}, "pre_reason": pre})
+            trips = TripInput(
+                **{
+                    **{k: getattr(trips, k) for k in TripInput.__dataclass_fields__},
+                    "pre_reason": pre,
+                }
+            )
             line_idx = all_idx
         else:
             line_idx = all_idx[use_line & (np.asarray(trips.pre_reason) == 0)]
             on_demand_idx = np.setdiff1d(all_idx, line_idx)
         vehicle_line = [ln.name for ln in resolved.lines for _ in range(ln.vehicles)]
-        line_fleet = FleetInput(depot_nodes[:n_line], fleet.capacity, fleet.dwell_s, fleet.per_pax_s)
+        line_fleet = FleetInput(
+            depot_nodes[:n_line], fleet.capacity, fleet.dwell_s, fleet.per_pax_s
+        )
         sub = RoutePassengers(rp.route[line_idx], rp.board[line_idx], rp.alight[line_idx])
         log = LineSimulation(
-            net, routes, vehicle_line, line_fleet, _subset_trips(trips, line_idx), sub,
-            start_s=start_s, end_s=end_s,
+            net,
+            routes,
+            vehicle_line,
+            line_fleet,
+            _subset_trips(trips, line_idx),
+            sub,
+            start_s=start_s,
+            end_s=end_s,
         ).run()
         parts.append((log, line_idx))
         if progress is not None:
@@ -369,9 +386,7 @@ def simulate(
         d = sc.dispatch
         od_fleet = FleetInput(depot_nodes[n_line:], fleet.capacity, fleet.dwell_s, fleet.per_pax_s)
         idle = {"none": "stay", "depot": "depot", "demand": "demand"}[d.rebalancing]
-        targets = (
-            resolved.stops.node if len(resolved.stops) else np.unique(depot_nodes)
-        )
+        targets = resolved.stops.node if len(resolved.stops) else np.unique(depot_nodes)
         sim = OnDemandSimulation(
             net,
             od_fleet,
@@ -382,7 +397,9 @@ def simulate(
             batch_window_s=d.batch_window_s,
             idle_policy=idle,
             rebalance_interval_s=d.rebalancing_interval_s,
-            rebalancer=DemandRebalancer(net, np.asarray(targets, dtype=np.int32)) if idle == "demand" else None,
+            rebalancer=DemandRebalancer(net, np.asarray(targets, dtype=np.int32))
+            if idle == "demand"
+            else None,
             pooling=sc.service.on_demand.pooling,
         )
         for chunk in sim.run(chunk_s=900.0):
