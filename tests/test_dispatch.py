@@ -20,6 +20,7 @@ def _states(
     dispatcher: str = "insertion",
     capacity: int = 4,
     pooling: bool = True,
+    wait_weight: float = 1.0,
 ):
     """Run a random day and stop just before some requests; yield (sim, request, now)."""
     rng = np.random.default_rng(seed)
@@ -46,6 +47,7 @@ def _states(
         end_s=5400.0,
         dispatcher=dispatcher,
         pooling=pooling,
+        wait_weight=wait_weight,
     )
     checks = np.sort(rng.choice(np.arange(20, n), n_checks, replace=False))
     sim._advance(-1.0)
@@ -58,14 +60,23 @@ def _states(
 
 
 @pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize("capacity", [2, 6])
-def test_numba_insertion_matches_reference(seed: int, capacity: int) -> None:
+@pytest.mark.parametrize(("capacity", "wait_weight"), [(2, 1.0), (6, 1.0), (4, 0.0), (4, 3.5)])
+def test_numba_insertion_matches_reference(seed: int, capacity: int, wait_weight: float) -> None:
     compared = 0
-    for sim, r, now in _states(seed, 40, capacity=capacity):
+    for sim, r, now in _states(seed, 40, capacity=capacity, wait_weight=wait_weight):
         a = kin.best_insertion(
             sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
         )
-        b = best_insertion_reference(sim.net, sim.fleet, sim.veh, sim.req, r, now, sim.max_plan)
+        b = best_insertion_reference(
+            sim.net,
+            sim.fleet,
+            sim.veh,
+            sim.req,
+            r,
+            now,
+            sim.max_plan,
+            wait_weight=float(sim.params.wait_weight[0]),
+        )
         av, ai, aj, acost, astage, _ = a
         bv, bi, bj, bcost, bstage, _ = b
         if bv < 0:
@@ -90,7 +101,15 @@ def test_numba_insertion_without_pooling_matches_reference(seed: int) -> None:
             sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
         )
         b = best_insertion_reference(
-            sim.net, sim.fleet, sim.veh, sim.req, r, now, sim.max_plan, pooling=False
+            sim.net,
+            sim.fleet,
+            sim.veh,
+            sim.req,
+            r,
+            now,
+            sim.max_plan,
+            pooling=False,
+            wait_weight=1.0,
         )
         assert (a[0] < 0) == (b[0] < 0), (a, b)
         if b[0] < 0:
@@ -126,7 +145,15 @@ def test_insertion_costs_matrix_matches_single_searches() -> None:
     for sim, r, now in _states(4, 10):
         rs = np.array([r], dtype=np.int64)
         cost, pi, pj, _ = kin.insertion_costs(
-            sim.net, sim.fleet, sim.veh, sim.req, rs, now, sim.max_plan
+            sim.net,
+            sim.fleet,
+            sim.veh,
+            sim.req,
+            rs,
+            now,
+            sim.max_plan,
+            True,
+            float(sim.params.wait_weight[0]),
         )
         bv, bi, bj, bcost, _, _ = kin.best_insertion(
             sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan

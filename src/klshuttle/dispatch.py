@@ -146,7 +146,15 @@ def _feasible(
 
 
 def _eval_vehicle_reference(
-    net: Any, fleet: Any, veh: Any, req: Any, v: int, r: int, now: float, pooling: bool = True
+    net: Any,
+    fleet: Any,
+    veh: Any,
+    req: Any,
+    v: int,
+    r: int,
+    now: float,
+    pooling: bool = True,
+    wait_weight: float = 0.0,
 ) -> tuple[float, int, int, int, float]:
     """Try every insertion of request ``r`` into vehicle ``v``'s plan, the slow way."""
     tt = net.time_s
@@ -183,14 +191,23 @@ def _eval_vehicle_reference(
             if failed >= 0:
                 stage = max(stage, failed)
                 continue
-            cost = end - old_end
+            cost = (end - old_end) + wait_weight * (times[i] - req.t_submit[r])
             if cost < best:
                 best, bi, bj, btp = cost, i, j, times[i]
     return best, bi, bj, stage, btp
 
 
 def insertion_cost_reference(
-    net: Any, fleet: Any, veh: Any, req: Any, v: int, r: int, i: int, j: int, now: float
+    net: Any,
+    fleet: Any,
+    veh: Any,
+    req: Any,
+    v: int,
+    r: int,
+    i: int,
+    j: int,
+    now: float,
+    wait_weight: float = 0.0,
 ) -> float:
     """Extra vehicle time of one given insertion, or inf if it breaks a limit."""
     tt = net.time_s
@@ -212,7 +229,7 @@ def insertion_cost_reference(
     times, end = _plan_times(cand, start, tt, req.pax, fixed, per_pax)
     if _feasible(cand, times, int(veh.load[v]), int(fleet.capacity[v]), req, r) >= 0:
         return math.inf
-    return end - old_end
+    return (end - old_end) + wait_weight * (times[i] - req.t_submit[r])
 
 
 def best_insertion_reference(
@@ -226,6 +243,7 @@ def best_insertion_reference(
     *,
     nearest_idle: bool = False,
     pooling: bool = True,
+    wait_weight: float = 0.0,
 ) -> tuple[int, int, int, float, int, float]:
     """Plain-Python twin of the numba insertion search, for tests and benchmarks.
 
@@ -241,7 +259,9 @@ def best_insertion_reference(
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = _eval_vehicle_reference(net, fleet, veh, req, v, r, now, pooling)
+        cost, i, j, st, tp = _eval_vehicle_reference(
+            net, fleet, veh, req, v, r, now, pooling, wait_weight
+        )
         if nearest_idle and cost < math.inf:
             cost = tp - now
         if cost < best:
@@ -265,8 +285,9 @@ def assign_batch(sim: Any, now: float) -> None:
     if waiting.size == 0:
         return
     pooling = bool(sim.params.pooling[0])
+    wait_weight = float(sim.params.wait_weight[0])
     cost, pos_i, pos_j, _ = kin.insertion_costs(
-        sim.net, sim.fleet, veh, req, waiting, now, sim.max_plan, pooling
+        sim.net, sim.fleet, veh, req, waiting, now, sim.max_plan, pooling, wait_weight
     )
     finite = np.isfinite(cost)
     done = np.zeros(waiting.size, dtype=bool)
@@ -280,7 +301,7 @@ def assign_batch(sim: Any, now: float) -> None:
             # the pickup time of this insertion, for the promise
             work = kin.new_work(sim.max_plan)
             _, _, _, _, tp = kin.eval_vehicle(
-                sim.net, sim.fleet, veh, req, int(v), r, now, work, pooling
+                sim.net, sim.fleet, veh, req, int(v), r, now, work, pooling, wait_weight
             )
             ok = kloop.apply_insertion(
                 sim.net, veh, req, sim.log, int(v), r, int(pos_i[a, v]), int(pos_j[a, v]), now, tp

@@ -401,6 +401,7 @@ def simulate(
             if idle == "demand"
             else None,
             pooling=sc.service.on_demand.pooling,
+            wait_weight=d.wait_weight,
         )
         for chunk in sim.run(chunk_s=900.0):
             if progress is not None:

@@ -893,6 +893,10 @@ class DispatchSpec(_Model):
     rebalancing: Literal["none", "depot", "demand"] = "none"
     # assumption: idle vehicles are repositioned every 15 minutes.
     rebalancing_interval_s: Annotated[float, Strict(), Field(gt=0)] = 900.0
+    # Insertion cost = extra vehicle time + wait_weight x the new passenger's
+    # wait. assumption: a minute of waiting weighs as much as a minute of
+    # vehicle time; 0 gives the pure vehicle-time cost (MATSim DRT's default).
+    wait_weight: Annotated[float, Strict(), Field(ge=0, le=100)] = 1.0
 
 
 class LandUseSpec(_Model):

@@ -203,6 +203,9 @@ class OnDemandSimulation:
         Length of each vehicle's plan buffer (default: 4 x capacity + 8).
     pooling
         Let passengers share rides; False carries one request at a time.
+    wait_weight
+        Insertion cost = extra vehicle time + ``wait_weight`` x the new
+        passenger's wait (0: vehicle time only).
     """
 
     def __init__(
@@ -220,6 +223,7 @@ class OnDemandSimulation:
         rebalancer: Callable[[OnDemandSimulation, float], None] | None = None,
         max_plan: int | None = None,
         pooling: bool = True,
+        wait_weight: float = 1.0,
     ) -> None:
         drop_stale_cache()
         if not end_s > start_s:
@@ -261,6 +265,7 @@ class OnDemandSimulation:
             dispatcher=np.array([dispatcher_code(dispatcher)], dtype=np.int64),
             idle_policy=np.array([IDLE_POLICIES[idle_policy]], dtype=np.int64),
             pooling=np.array([1 if pooling else 0], dtype=np.int64),
+            wait_weight=np.array([float(wait_weight)]),
         )
         t_submit = np.asarray(trips.t_submit_s, dtype=np.float64)
         pre = np.asarray(trips.pre_reason, dtype=np.int8)

@@ -12,7 +12,9 @@ before old entry ``j`` (``0 <= i <= j <= L``). It is feasible when capacity
 holds after every entry, every pickup happens no later than its request's
 latest pickup time, and every passenger's ride (drop-off time minus pickup
 time) stays within their maximum ride time, also for passengers already on
-board. The cost is how much later the vehicle finishes its plan.
+board. The cost is how much later the vehicle finishes its plan, plus a
+weight times the new passenger's wait (``wait_weight``; 0 gives the pure
+vehicle-time cost).
 
 The plain-Python twin in :mod:`klshuttle.dispatch` follows the same steps;
 tests check that both choose the same vehicle, positions and cost.
@@ -59,9 +61,17 @@ def vehicle_position(veh, v, now):  # type: ignore[no-untyped-def]
     s = veh.state[v]
     if s == V_DRIVE:
         n = veh.path_len[v]
-        for p in range(n):
-            if veh.path_t[v, p] >= now:
-                return veh.path_node[v, p], veh.path_t[v, p], False, p
+        # first path node reached at or after now (times are sorted)
+        lo = 0
+        hi = n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if veh.path_t[v, mid] >= now:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo < n:
+            return veh.path_node[v, lo], veh.path_t[v, lo], False, lo
         return veh.leg_to[v], veh.leg_t1[v], False, n - 1
     if s == V_DWELL:
         return veh.node[v], veh.t_free[v], True, -1
@@ -108,7 +118,7 @@ def new_work(max_plan):  # type: ignore[no-untyped-def]
 
 
 @njit
-def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True):  # type: ignore[no-untyped-def]
+def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True, wait_weight=0.0):  # type: ignore[no-untyped-def]
     """Cheapest feasible insertion of request ``r`` into vehicle ``v``'s plan.
 
     ``work`` comes from :func:`new_work` with at least the plan's length.
@@ -123,7 +133,8 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True):  # type: 
     Returns
     -------
     cost : float
-        Extra time until the vehicle finishes its plan; inf if infeasible.
+        Extra time until the vehicle finishes its plan, plus ``wait_weight``
+        times the new passenger's wait; inf if infeasible.
     i, j : int
         Insert the pickup before old entry ``i``, the drop-off before old entry ``j``.
     stage : int
@@ -291,7 +302,7 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True):  # type: 
             if not ok:
                 stage = max(stage, STAGE_DETOUR)
                 continue
-            cost = ts - old_end
+            cost = (ts - old_end) + wait_weight * (tp - req.t_submit[r])
             if cost < best:
                 best = cost
                 bi = i
@@ -324,13 +335,16 @@ def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ign
     stage = STAGE_NONE
     nearest_idle = params.dispatcher[0] == D_NEAREST_IDLE
     pooling = params.pooling[0] != 0
+    wait_weight = params.wait_weight[0]
     work = new_work(max_plan)
     for v in range(nv):
         if not vehicle_available(veh, v, max_plan):
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling)
+        cost, i, j, st, tp = eval_vehicle(
+            net, fleet, veh, req, v, r, now, work, pooling, wait_weight
+        )
         if nearest_idle and cost < np.inf:
             # the baseline ranks idle vehicles by how soon they reach the pickup
             cost = tp - now
@@ -346,7 +360,7 @@ def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ign
 
 
 @njit
-def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True):  # type: ignore[no-untyped-def]
+def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True, wait_weight=0.0):  # type: ignore[no-untyped-def]
     """Cheapest insertion of each request of ``rs`` into each vehicle (for batches).
 
     Returns
@@ -369,7 +383,9 @@ def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True):  # t
         for v in range(nv):
             if not vehicle_available(veh, v, max_plan):
                 continue
-            c, i, j, st, _ = eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling)
+            c, i, j, st, _ = eval_vehicle(
+                net, fleet, veh, req, v, r, now, work, pooling, wait_weight
+            )
             cost[a, v] = c
             pos_i[a, v] = i
             pos_j[a, v] = j

@@ -135,6 +135,7 @@ class Params(NamedTuple):
     dispatcher: np.ndarray  # int64 [1], D_*
     idle_policy: np.ndarray  # int64 [1], IDLE_*
     pooling: np.ndarray  # int64 [1], 0: no shared rides (one request on board at a time)
+    wait_weight: np.ndarray  # float64 [1], cost of a second of the new passenger's wait
 
 
 class Requests(NamedTuple):
