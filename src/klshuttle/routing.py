@@ -37,10 +37,13 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from shapely import LineString
@@ -262,6 +265,21 @@ def kernel_graph(graph: RoadGraph) -> KernelGraph:
     with _KERNEL_GRAPHS_LOCK:
         _KERNEL_GRAPHS[graph] = kg
     return kg
+
+
+@contextmanager
+def _dynamic_schedule() -> Iterator[None]:
+    """Hand out the chunks of the parallel kernels dynamically, one at a time.
+
+    numba's default splits a ``prange`` statically into one block per thread;
+    on a shared machine one slowed-down thread then holds up the whole call.
+    The setting is per calling thread and restored afterwards.
+    """
+    previous = numba.set_parallel_chunksize(1)
+    try:
+        yield
+    finally:
+        numba.set_parallel_chunksize(previous)
 
 
 # ------------------------------------------------------------------------ input checks
@@ -636,7 +654,8 @@ def cost_matrix(
     w, _, width, n_buckets, _ = kg.for_weight(weight)
     out = np.empty((o.size, d.size), dtype=dt)
     if o.size and d.size:
-        _many_to_many_kernel(kg.indptr, kg.indices, w, width, n_buckets, o, d, out)
+        with _dynamic_schedule():
+            _many_to_many_kernel(kg.indptr, kg.indices, w, width, n_buckets, o, d, out)
     return out
 
 
@@ -690,7 +709,8 @@ def all_pairs(
     )
     w, _, width, n_buckets, _ = kg.for_weight(weight)
     out = np.empty((n, n), dtype=dt)
-    _all_pairs_kernel(kg.indptr, kg.indices, w, width, n_buckets, out)
+    with _dynamic_schedule():
+        _all_pairs_kernel(kg.indptr, kg.indices, w, width, n_buckets, out)
     return out
 
 
@@ -795,18 +815,19 @@ class Router:
         time_s = np.full((n, n), np.inf)
         length_m = np.full((n, n), np.inf)
         pred = np.full((n, n), -1, dtype=np.int32)
-        _all_pairs_tree_kernel(
-            kg.indptr,
-            kg.indices,
-            kg.travel_time_s,
-            kg.length_m,
-            kg.edge_source,
-            kg.time_bucket_width,
-            kg.time_n_buckets,
-            time_s,
-            length_m,
-            pred,
-        )
+        with _dynamic_schedule():
+            _all_pairs_tree_kernel(
+                kg.indptr,
+                kg.indices,
+                kg.travel_time_s,
+                kg.length_m,
+                kg.edge_source,
+                kg.time_bucket_width,
+                kg.time_n_buckets,
+                time_s,
+                length_m,
+                pred,
+            )
         self._time_s = _frozen(time_s)
         self._length_m = _frozen(length_m)
         self._pred_edge = _frozen(pred)

@@ -107,18 +107,20 @@ def _buckets_into(
     n_settled = 0
     slot = 0
     bucket = 0  # absolute index of the bucket in `slot`
-    last_bucket = cutoff * inv_width + 1.0  # later buckets hold only d > cutoff
+    # buckets after `last_bucket` hold only nodes farther than the cutoff
+    last = cutoff * inv_width + 1.0
+    last_bucket = np.int64(last) if last < 4.0e18 else np.int64(4.0e18)
     remaining = n_targets
     stopped_early = False
     while live > 0:
         e = head[slot]
-        if e < 0:
+        while e < 0:  # live > 0: some bucket ahead is not empty
             slot = (slot + 1) & mask
             bucket += 1
-            if bucket > last_bucket:
-                stopped_early = True
-                break
-            continue
+            e = head[slot]
+        if bucket > last_bucket:
+            stopped_early = True
+            break
         # Pop one entry. Pushes never go to the current bucket (nd >= d + width),
         # so the bucket empties and the lists stay whole for the cleanup below.
         head[slot] = enext[e]

@@ -3,7 +3,9 @@
 The parallel kernels split the sources into contiguous chunks, one ``prange``
 iteration per chunk, and allocate the search workspace once per chunk. Each
 source's row depends only on the graph and the source, so the results do not
-depend on the number of threads or on scheduling.
+depend on the number of threads or on scheduling. ``routing.py`` calls them
+with ``numba.set_parallel_chunksize(1)``, so that idle threads pick up the
+remaining chunks (numba's default hands each thread one fixed block).
 
 ``bucket_width`` / ``n_buckets`` select the priority queue of
 :func:`~klshuttle._kernels.dijkstra.dijkstra_into` (``routing.bucket_width``
