@@ -140,6 +140,38 @@ def test_router_lookup(
         _check_same(t, router.travel_time(o, d))
 
 
+@pytest.mark.benchmark(group="router_route")
+@pytest.mark.parametrize("impl", ["klshuttle", "networkx"])
+def test_router_route(
+    benchmark: Any,
+    impl: str,
+    router: Router,
+    nx_graph: nx.DiGraph,
+    pairs: list[tuple[int, int]],
+    warm: dict[str, Any],
+) -> None:
+    if impl == "klshuttle":
+
+        def all_pairs_() -> list[int]:
+            return [router.route(o, d).nodes.size for o, d in pairs]
+
+        what = "klshuttle: Router.route(o, d) in matrix mode (path from the predecessor table)"
+    else:
+
+        def all_pairs_() -> list[int]:
+            return [
+                len(nx.bidirectional_dijkstra(nx_graph, o, d, weight="travel_time_s")[1])
+                for o, d in pairs
+            ]
+
+        what = "networkx: bidirectional_dijkstra(G, o, d) (time and node path)"
+    sizes = benchmark(all_pairs_)
+    _info(
+        benchmark, warm, f"{what}, {len(pairs)} random pairs", len(pairs), router_mode=router.mode
+    )
+    assert sum(sizes) > len(pairs)
+
+
 # ----------------------------------------------------------------------- all pairs
 @pytest.mark.benchmark(group="all_pairs")
 @pytest.mark.parametrize("impl", ["klshuttle", "klshuttle_float64", "scipy"])

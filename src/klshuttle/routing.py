@@ -50,6 +50,7 @@ from shapely import LineString
 
 from ._kernels.astar import astar_path
 from ._kernels.astar import make_workspace as make_astar_workspace
+from ._kernels.dijkstra import make_workspace as make_dijkstra_workspace
 from ._kernels.dijkstra import single_source as _single_source_kernel
 from ._kernels.matrix import all_pairs as _all_pairs_kernel
 from ._kernels.matrix import all_pairs_tree as _all_pairs_tree_kernel
@@ -192,6 +193,28 @@ class KernelGraph:
     length_n_buckets: int
     time_h_per_m: float
     length_h_per_m: float
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def dijkstra_workspace(self, weight: str) -> tuple[Any, ...]:
+        """A clean Dijkstra workspace for this graph and weight, one per thread.
+
+        Kernels leave it clean, so each thread reuses its own across calls.
+        """
+        key = "dijkstra_" + weight
+        ws = getattr(self._local, key, None)
+        if ws is None:
+            n_buckets = self.for_weight(weight)[3]
+            ws = make_dijkstra_workspace(self.n_nodes, self.n_edges, n_buckets)
+            setattr(self._local, key, ws)
+        return ws  # type: ignore[no-any-return]
+
+    def astar_workspace(self) -> tuple[Any, ...]:
+        """A clean A* workspace for this graph, one per thread."""
+        ws = getattr(self._local, "astar", None)
+        if ws is None:
+            ws = make_astar_workspace(self.n_nodes, self.n_edges)
+            self._local.astar = ws
+        return ws  # type: ignore[no-any-return]
 
     def for_weight(
         self, weight: str
@@ -295,8 +318,12 @@ def _node(n: int, value: Any, what: str = "node") -> int:
         except TypeError:
             raise RoutingError(f"{what} must be an integer node index, got {value!r}") from None
     if not 0 <= i < n:
-        raise RoutingError(f"{what} {i} is out of range: the graph has nodes 0..{n - 1}")
+        raise RoutingError(f"{what} {i} is out of range: {_node_range(n)}")
     return i
+
+
+def _node_range(n: int) -> str:
+    return f"the graph has nodes 0..{n - 1}" if n else "the graph has no nodes"
 
 
 def _nodes(n: int, values: ArrayLike, what: str = "nodes") -> NDArray[np.int64]:
@@ -310,9 +337,7 @@ def _nodes(n: int, values: ArrayLike, what: str = "nodes") -> NDArray[np.int64]:
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi >= n:
             bad = lo if lo < 0 else hi
-            raise RoutingError(
-                f"{what} contain {bad}, out of range: the graph has nodes 0..{n - 1}"
-            )
+            raise RoutingError(f"{what} contain {bad}, out of range: {_node_range(n)}")
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
@@ -533,12 +558,20 @@ def single_source(
     """
     kg = kernel_graph(graph)
     s = _node(kg.n_nodes, source, "source")
-    w, aux_w, width, n_buckets, _ = kg.for_weight(weight)
+    w, aux_w, width, _, _ = kg.for_weight(weight)
     limit = math.inf if cutoff is None else float(cutoff)
     if math.isnan(limit):
         raise RoutingError("cutoff must be a number, got nan")
     dist, aux, pred = _single_source_kernel(
-        kg.indptr, kg.indices, w, aux_w, kg.edge_source, width, n_buckets, s, limit
+        kg.indptr,
+        kg.indices,
+        w,
+        aux_w,
+        kg.edge_source,
+        width,
+        s,
+        limit,
+        kg.dijkstra_workspace(weight),
     )
     time_s, length_m = (dist, aux) if weight == "travel_time_s" else (aux, dist)
     return ShortestPathTree(
@@ -557,8 +590,6 @@ def shortest_path(
 ) -> Route:
     """Point-to-point shortest path by A* (early exit, straight-line bound).
 
-    Allocates a fresh search workspace per call; a :class:`Router` reuses one.
-
     Raises
     ------
     UnreachableError
@@ -567,8 +598,7 @@ def shortest_path(
     kg = kernel_graph(graph)
     o = _node(kg.n_nodes, orig, "origin")
     d = _node(kg.n_nodes, dest, "destination")
-    ws = make_astar_workspace(kg.n_nodes, kg.n_edges)
-    return _astar_route(graph, kg, _weight(weight), o, d, ws)
+    return _astar_route(graph, kg, _weight(weight), o, d, kg.astar_workspace())
 
 
 def _astar_route(
@@ -601,9 +631,17 @@ def one_to_many(
     kg = kernel_graph(graph)
     s = _node(kg.n_nodes, source, "source")
     t = _nodes(kg.n_nodes, targets, "targets")
-    w, aux_w, width, n_buckets, _ = kg.for_weight(weight)
+    w, aux_w, width, _, _ = kg.for_weight(weight)
     cost, _ = _one_to_many_kernel(
-        kg.indptr, kg.indices, w, aux_w, kg.edge_source, width, n_buckets, s, t.ravel()
+        kg.indptr,
+        kg.indices,
+        w,
+        aux_w,
+        kg.edge_source,
+        width,
+        s,
+        t.ravel(),
+        kg.dijkstra_workspace(weight),
     )
     return cost.reshape(t.shape)
 
@@ -761,7 +799,7 @@ class Router:
     All routing is on travel time. Unreachable pairs: :meth:`travel_time` and
     :meth:`matrix` return ``inf``; :meth:`route` raises UnreachableError.
     Invalid node indices raise RoutingError. Methods may be called from several
-    threads (query mode keeps one search workspace per thread).
+    threads (searches use one workspace per thread).
     """
 
     def __init__(
@@ -802,7 +840,6 @@ class Router:
         self._cache_lock = threading.Lock()
         self._hits = 0
         self._misses = 0
-        self._local = threading.local()
         self._time_s: NDArray[np.float64] | None = None
         self._length_m: NDArray[np.float64] | None = None
         self._pred_edge: NDArray[np.int32] | None = None
@@ -967,13 +1004,6 @@ class Router:
         return cost_matrix(self.graph, o, d)
 
     # ------------------------------------------------------------ query cache
-    def _workspace(self) -> tuple[Any, ...]:
-        ws = getattr(self._local, "ws", None)
-        if ws is None:
-            ws = make_astar_workspace(self._n, self.kernel_graph.n_edges)
-            self._local.ws = ws
-        return ws  # type: ignore[no-any-return]
-
     def _query(self, o: int, d: int) -> Route | None:
         """A* route from ``o`` to ``d`` (valid indices) through the LRU cache; None if unreachable."""
         key = (o, d)
@@ -985,7 +1015,12 @@ class Router:
                     return self._cache[key]
         try:
             route: Route | None = _astar_route(
-                self.graph, self.kernel_graph, "travel_time_s", o, d, self._workspace()
+                self.graph,
+                self.kernel_graph,
+                "travel_time_s",
+                o,
+                d,
+                self.kernel_graph.astar_workspace(),
             )
         except UnreachableError:
             route = None
@@ -1019,6 +1054,7 @@ def routing_kernels() -> dict[str, Any]:
         "single_source": _single_source_kernel,
         "astar_path": astar_path,
         "make_astar_workspace": make_astar_workspace,
+        "make_dijkstra_workspace": make_dijkstra_workspace,
         "one_to_many": _one_to_many_kernel,
         "many_to_many": _many_to_many_kernel,
         "all_pairs": _all_pairs_kernel,
