@@ -176,6 +176,22 @@ class KernelGraph:
     arrays and scalars (all arrays read-only). ``*_bucket_width`` /
     ``*_n_buckets`` select the Dijkstra queue and ``*_h_per_m`` is the A*
     bound factor, per weight.
+
+    Examples
+    --------
+    A point-to-point query inside an ``@njit`` function (query mode), with a
+    workspace made once and reused::
+
+        from klshuttle._kernels.astar import astar_path, make_workspace
+
+        ws = make_workspace(n_nodes, n_edges)
+        time_s, length_m, edges = astar_path(
+            indptr, indices, travel_time_s, length_m_per_edge, edge_source,
+            x_m, y_m, time_h_per_m, orig, dest, ws,
+        )  # time_s is inf and edges empty if dest is unreachable
+
+    With a matrix-mode Router, ``router.time_s[o, d]`` is the time and
+    ``_kernels.paths.path_edges(router.pred_edge[o], edge_source, o, d)`` the edges.
     """
 
     n_nodes: int
