@@ -55,3 +55,18 @@ def kl_graph(kl_osm: Path, kl_cache: Path) -> RoadGraph:
 def _private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Keep every test's graph cache out of the repository's maps/cache."""
     monkeypatch.setenv("KLSHUTTLE_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def kl_env(
+    kl_graph: RoadGraph, kl_osm: Path, kl_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Point KLSHUTTLE_OSM at the real extract and the cache at the session's warm cache.
+
+    Scenario tests resolve many scenarios; sharing the session cache (built
+    by ``kl_graph``, private to this test session) keeps them fast while
+    staying independent of any cache outside the session.
+    """
+    monkeypatch.setenv("KLSHUTTLE_OSM", str(kl_osm))
+    monkeypatch.setenv("KLSHUTTLE_CACHE_DIR", str(kl_cache))
+    return kl_cache

@@ -48,6 +48,7 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from shapely import LineString
 
+from ._kernels import drop_stale_cache
 from ._kernels.astar import astar_path
 from ._kernels.astar import make_workspace as make_astar_workspace
 from ._kernels.dijkstra import make_workspace as make_dijkstra_workspace
@@ -267,6 +268,7 @@ def kernel_graph(graph: RoadGraph) -> KernelGraph:
     RoutingError
         If an edge has a negative or non-finite travel time or length.
     """
+    drop_stale_cache()  # every routing function comes here before its first kernel
     with _KERNEL_GRAPHS_LOCK:
         kg = _KERNEL_GRAPHS.get(graph)
     if kg is not None:
@@ -826,6 +828,7 @@ class Router:
         max_matrix_bytes: int = DEFAULT_MAX_MATRIX_BYTES,
         cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
+        drop_stale_cache()
         if mode not in ("auto", "matrix", "query"):
             raise RoutingError(f"mode must be 'auto', 'matrix' or 'query', got {mode!r}")
         if cache_size < 0:

@@ -1,0 +1,394 @@
+"""Cheapest feasible insertion of a request into vehicle plans (numba).
+
+A plan is a sequence of entries (node, request, pickup or drop-off). Starting
+from the vehicle's next free position, a plan is timed like this: consecutive
+entries at one node form one stop visit; a visit costs the drive from the
+previous node, a fixed dwell and a per-passenger time for every boarding or
+alighting passenger. Every entry of a visit happens at the visit's arrival time.
+A dwelling vehicle's open visit can take more entries without a new fixed dwell.
+
+An insertion puts the new pickup before old entry ``i`` and the new drop-off
+before old entry ``j`` (``0 <= i <= j <= L``). It is feasible when capacity
+holds after every entry, every pickup happens no later than its request's
+latest pickup time, and every passenger's ride (drop-off time minus pickup
+time) stays within their maximum ride time, also for passengers already on
+board. The cost is how much later the vehicle finishes its plan, plus a
+weight times the new passenger's wait (``wait_weight``; 0 gives the pure
+vehicle-time cost).
+
+The plain-Python twin in :mod:`klshuttle.dispatch` follows the same steps;
+tests check that both choose the same vehicle, positions and cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import njit
+from .simstate import (
+    D_NEAREST_IDLE,
+    EPS_S,
+    PICKUP,
+    R_ONBOARD,
+    V_DRIVE,
+    V_DWELL,
+    V_IDLE,
+)
+
+# How far a failed insertion search got, for the rejection reason.
+STAGE_NONE = -1  # no vehicle could be considered
+STAGE_WAIT = 0  # no vehicle reaches the pickup in time
+STAGE_CAPACITY = 1  # in time, but no room
+STAGE_DETOUR = 2  # in time with room, but some ride or wait limit breaks
+
+
+@njit
+def vehicle_position(veh, v, now):  # type: ignore[no-untyped-def]
+    """Where and when vehicle ``v`` can next change its plan.
+
+    Returns
+    -------
+    node : int
+        A driving vehicle's next node on its leg (it cannot turn before), a
+        dwelling vehicle's stop, an idle vehicle's node.
+    t : float
+        When it is there (a dwelling vehicle: its planned departure).
+    open_visit : bool
+        True while dwelling: entries at this node join the open stop visit.
+    path_index : int
+        Index of ``node`` in the leg's path buffer (-1 if not driving).
+    """
+    s = veh.state[v]
+    if s == V_DRIVE:
+        n = veh.path_len[v]
+        # first path node reached at or after now (times are sorted)
+        lo = 0
+        hi = n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if veh.path_t[v, mid] >= now:
+                hi = mid
+            else:
+                lo = mid + 1
+        if lo < n:
+            return veh.path_node[v, lo], veh.path_t[v, lo], False, lo
+        return veh.leg_to[v], veh.leg_t1[v], False, n - 1
+    if s == V_DWELL:
+        return veh.node[v], veh.t_free[v], True, -1
+    return veh.node[v], now, False, -1
+
+
+@njit
+def vehicle_available(veh, v, max_plan):  # type: ignore[no-untyped-def]
+    """True if vehicle ``v`` is in service and has room in its plan for two entries."""
+    s = veh.state[v]
+    if s != V_IDLE and s != V_DRIVE and s != V_DWELL:
+        return False
+    return veh.plan_len[v] + 2 <= max_plan
+
+
+@njit
+def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s):  # type: ignore[no-untyped-def]
+    """Time one plan entry: returns (departure so far, visit arrival).
+
+    ``merge`` means the entry joins the open visit at the same node; otherwise
+    the vehicle drives ``tt_s`` and opens a new visit with the fixed dwell.
+    """
+    if not merge:
+        va = t + tt_s
+        t = va + fixed_s
+    t = t + per_pax_s * pax
+    return t, va
+
+
+@njit
+def new_work(max_plan):  # type: ignore[no-untyped-def]
+    """Work arrays for :func:`eval_vehicle` (allocate once, reuse for every vehicle)."""
+    n = max_plan + 1
+    return (
+        np.empty(n),  # pre_t: departure so far after each old entry
+        np.empty(n),  # pre_va: event (visit arrival) time of each old entry
+        np.empty(n, dtype=np.int64),  # pre_load: load after each old entry
+        np.empty(n),  # leg_tt: drive from the previous old entry's node
+        np.empty(n),  # slack: suffix minimum of the old entries' slack
+        np.empty(n),  # to_d: drive from each old entry's node to the new drop-off
+        np.empty(n),  # from_d: drive from the new drop-off to each old entry's node
+        np.empty(n, dtype=np.int64),  # next_visit: first later entry opening a new visit
+    )
+
+
+@njit
+def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True, wait_weight=0.0):  # type: ignore[no-untyped-def]
+    """Cheapest feasible insertion of request ``r`` into vehicle ``v``'s plan.
+
+    ``work`` comes from :func:`new_work` with at least the plan's length.
+    Without ``pooling`` the new passenger boards an empty vehicle and alights
+    before anyone else boards. The search is O(L^2) for a plan of L entries: candidate drop-off
+    positions share the timing of the entries before them, and once the
+    candidate and the old plan open a new visit at the same node, every later
+    entry is late by the same delay, checked against the suffix minimum of
+    the old entries' slack (an exact entry-by-entry check follows only when
+    that bound is not enough).
+
+    Returns
+    -------
+    cost : float
+        Extra time until the vehicle finishes its plan, plus ``wait_weight``
+        times the new passenger's wait; inf if infeasible.
+    i, j : int
+        Insert the pickup before old entry ``i``, the drop-off before old entry ``j``.
+    stage : int
+        How far the best failed candidate got (STAGE_*), if infeasible.
+    pickup_t : float
+        Planned pickup time of the chosen insertion.
+    """
+    cap = fleet.capacity[v]
+    fixed = fleet.dwell_s[v]
+    pp = fleet.per_pax_s[v]
+    P = req.pickup_node[r]
+    D = req.dropoff_node[r]
+    # one row each of times from and to the new pickup and drop-off: every
+    # vehicle reads the same four rows, which stay in cache
+    from_p = net.time_s[P]
+    to_p = net.time_s_t[P]
+    from_d_row = net.time_s[D]
+    to_d_row = net.time_s_t[D]
+    pax = req.pax[r]
+    lp = req.latest_pickup[r] + EPS_S
+    mr = req.max_ride_s[r] + EPS_S
+    best = np.inf
+    bi = -1
+    bj = -1
+    btp = np.inf
+    if pax > cap:
+        return best, bi, bj, STAGE_CAPACITY, btp
+    pos, pos_t, open0, _ = vehicle_position(veh, v, now)
+    if pos_t + to_p[pos] > lp:
+        return best, bi, bj, STAGE_WAIT, btp
+    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit = work
+    L = veh.plan_len[v]
+    load0 = veh.load[v]
+    # timing of the old plan
+    t = pos_t
+    va = pos_t
+    prev = pos
+    opn = open0
+    load = load0
+    for k in range(L):
+        nd = veh.plan_node[v, k]
+        q = veh.plan_req[v, k]
+        leg_tt[k] = veh.plan_tt[v, k] if k > 0 else net.time_s[pos, nd]
+        t, va = _visit(t, va, nd == prev and opn, leg_tt[k], req.pax[q], fixed, pp)
+        opn = True
+        prev = nd
+        load += req.pax[q] * veh.plan_kind[v, k]
+        if veh.plan_kind[v, k] == PICKUP:
+            req.scratch_t[q] = va
+            slack[k] = req.latest_pickup[q] - va
+        else:
+            t_pick = req.pickup_s[q] if req.status[q] == R_ONBOARD else req.scratch_t[q]
+            slack[k] = req.max_ride_s[q] - (va - t_pick)
+        pre_t[k] = t
+        pre_va[k] = va
+        pre_load[k] = load
+        to_d[k] = to_d_row[nd]
+        from_d[k] = from_d_row[nd]
+    old_end = t
+    next_visit[L] = L
+    slack[L] = np.inf
+    for k in range(L - 1, -1, -1):
+        slack[k] = min(slack[k], slack[k + 1])
+        if k >= 1 and veh.plan_node[v, k] != veh.plan_node[v, k - 1]:
+            next_visit[k] = k
+        else:
+            next_visit[k] = next_visit[k + 1]
+    tt_pd = from_p[D]
+    stage = STAGE_WAIT
+    for i in range(L + 1):
+        if i > 0:
+            if pre_va[i - 1] > lp:
+                break  # every later pickup happens even later
+            # entry i-1 joins the unchanged prefix; an earlier candidate may
+            # have overwritten its pickup time
+            if veh.plan_kind[v, i - 1] == PICKUP:
+                req.scratch_t[veh.plan_req[v, i - 1]] = pre_va[i - 1]
+            t0, va0, prev0, load_i = (
+                pre_t[i - 1],
+                pre_va[i - 1],
+                veh.plan_node[v, i - 1],
+                pre_load[i - 1],
+            )
+            merge = prev0 == P
+        else:
+            t0, va0, prev0, load_i = pos_t, pos_t, pos, load0
+            merge = pos == P and open0
+        # the new pickup
+        tm, tp = _visit(t0, va0, merge, to_p[prev0], pax, fixed, pp)
+        if tp > lp:
+            continue
+        if load_i + pax > cap or (not pooling and load_i > 0):
+            stage = max(stage, STAGE_CAPACITY)
+            continue
+        # middle: old entries i..j-1 ride along with the new passenger on board
+        mprev = P
+        mva = tp
+        mload = load_i + pax
+        mid_ok = True
+        for j in range(i, L + 1):
+            if j > i:
+                if not pooling:
+                    break
+                k = j - 1
+                nd = veh.plan_node[v, k]
+                q = veh.plan_req[v, k]
+                tt_k = leg_tt[k] if k > i else from_p[nd]
+                tm, mva = _visit(tm, mva, nd == mprev, tt_k, req.pax[q], fixed, pp)
+                mprev = nd
+                if veh.plan_kind[v, k] == PICKUP:
+                    mload += req.pax[q]
+                    if mload > cap:
+                        stage = max(stage, STAGE_CAPACITY)
+                        mid_ok = False
+                    elif mva > req.latest_pickup[q] + EPS_S:
+                        stage = max(stage, STAGE_DETOUR)
+                        mid_ok = False
+                    req.scratch_t[q] = mva
+                else:
+                    mload -= req.pax[q]
+                    t_pick = req.pickup_s[q] if req.status[q] == R_ONBOARD else req.scratch_t[q]
+                    if mva - t_pick > req.max_ride_s[q] + EPS_S:
+                        stage = max(stage, STAGE_DETOUR)
+                        mid_ok = False
+                if not mid_ok:
+                    break
+            # the new drop-off
+            tt_d = tt_pd if j == i else to_d[j - 1]
+            ts, td = _visit(tm, mva, mprev == D, tt_d, pax, fixed, pp)
+            if td - tp > mr:
+                # the drop-off only gets later further down the plan
+                # (triangle inequality of shortest paths)
+                stage = max(stage, STAGE_DETOUR)
+                break
+            # suffix: old entries j..L-1; exact up to the first entry that opens
+            # a new visit in both plans, from there on all late by one delay
+            sprev = D
+            sva = td
+            ok = True
+            shift_from = next_visit[j + 1] if j < L else L
+            k = j
+            while k < L:
+                if k == shift_from:
+                    delay = ts - pre_t[k - 1]
+                    if delay <= slack[k] + EPS_S:
+                        ts = pre_t[L - 1] + delay
+                        break
+                    shift_from = L + 1  # not enough slack everywhere: check one by one
+                nd = veh.plan_node[v, k]
+                q = veh.plan_req[v, k]
+                tt_k = from_d[k] if k == j else leg_tt[k]
+                ts, sva = _visit(ts, sva, nd == sprev, tt_k, req.pax[q], fixed, pp)
+                sprev = nd
+                if veh.plan_kind[v, k] == PICKUP:
+                    if sva > req.latest_pickup[q] + EPS_S:
+                        ok = False
+                        break
+                    req.scratch_t[q] = sva
+                else:
+                    t_pick = req.pickup_s[q] if req.status[q] == R_ONBOARD else req.scratch_t[q]
+                    if sva - t_pick > req.max_ride_s[q] + EPS_S:
+                        ok = False
+                        break
+                k += 1
+            if not ok:
+                stage = max(stage, STAGE_DETOUR)
+                continue
+            cost = (ts - old_end) + wait_weight * (tp - req.t_submit[r])
+            if cost < best:
+                best = cost
+                bi = i
+                bj = j
+                btp = tp
+    return best, bi, bj, stage, btp
+
+
+@njit
+def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ignore[no-untyped-def]
+    """Search all vehicles for the cheapest feasible insertion of request ``r``.
+
+    Returns
+    -------
+    vehicle, i, j : int
+        The chosen vehicle and insertion positions (-1 if none is feasible).
+    cost : float
+        Extra vehicle time of the insertion, inf if none.
+    stage : int
+        How far the search got (STAGE_*), for the rejection reason.
+    pickup_t : float
+        Planned pickup time.
+    """
+    nv = veh.state.shape[0]
+    best = np.inf
+    bv = -1
+    bi = -1
+    bj = -1
+    btp = np.inf
+    stage = STAGE_NONE
+    nearest_idle = params.dispatcher[0] == D_NEAREST_IDLE
+    pooling = params.pooling[0] != 0
+    wait_weight = params.wait_weight[0]
+    work = new_work(max_plan)
+    for v in range(nv):
+        if not vehicle_available(veh, v, max_plan):
+            continue
+        if nearest_idle and veh.plan_len[v] > 0:
+            continue
+        cost, i, j, st, tp = eval_vehicle(
+            net, fleet, veh, req, v, r, now, work, pooling, wait_weight
+        )
+        if nearest_idle and cost < np.inf:
+            # the baseline ranks idle vehicles by how soon they reach the pickup
+            cost = tp - now
+        if cost < best:
+            best = cost
+            bv = v
+            bi = i
+            bj = j
+            btp = tp
+        elif cost == np.inf and st > stage:
+            stage = st
+    return bv, bi, bj, best, stage, btp
+
+
+@njit
+def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True, wait_weight=0.0):  # type: ignore[no-untyped-def]
+    """Cheapest insertion of each request of ``rs`` into each vehicle (for batches).
+
+    Returns
+    -------
+    cost : ndarray, shape (len(rs), n_vehicles)
+        inf where infeasible.
+    pos_i, pos_j : ndarray of int64, same shape
+    stage : ndarray of int64, shape (len(rs),)
+        Best stage reached per request.
+    """
+    nv = veh.state.shape[0]
+    nr = rs.shape[0]
+    cost = np.full((nr, nv), np.inf)
+    pos_i = np.full((nr, nv), -1, dtype=np.int64)
+    pos_j = np.full((nr, nv), -1, dtype=np.int64)
+    stage = np.full(nr, STAGE_NONE, dtype=np.int64)
+    work = new_work(max_plan)
+    for a in range(nr):
+        r = rs[a]
+        for v in range(nv):
+            if not vehicle_available(veh, v, max_plan):
+                continue
+            c, i, j, st, _ = eval_vehicle(
+                net, fleet, veh, req, v, r, now, work, pooling, wait_weight
+            )
+            cost[a, v] = c
+            pos_i[a, v] = i
+            pos_j[a, v] = j
+            if c == np.inf and st > stage[a]:
+                stage[a] = st
+    return cost, pos_i, pos_j, stage

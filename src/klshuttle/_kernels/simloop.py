@@ -1,0 +1,422 @@
+"""The discrete-event loop of the on-demand simulation (numba).
+
+Events come from two sources: the requests, sorted by submission time, and
+one pending event per vehicle (arrival at the end of a leg, departure after a
+dwell, start or end of service). The loop always takes the earliest; at equal
+times vehicles go first (lowest index first), then requests. ``run_until``
+stops before the first event later than its time limit, so Python can run
+batch assignments, rebalancing and the progress bar between calls; it also
+stops, with RUN_BUFFER_FULL, when the event buffers need to grow.
+
+Vehicles change plans only at their next node: a driving vehicle that gets a
+new first stop drives on to the next node of its path and turns there. Legs are
+recorded as they are driven, a cut leg up to the node where it turned, so the
+recorded legs of a vehicle join end to end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import njit
+from .insertion import STAGE_CAPACITY, STAGE_DETOUR, STAGE_WAIT, best_insertion, vehicle_position
+from .simstate import (
+    D_BATCH,
+    DROPOFF,
+    E_ARRIVE,
+    E_ASSIGN,
+    E_DEPART,
+    E_DEPOT,
+    E_DIVERT,
+    E_DROPOFF,
+    E_END,
+    E_IDLE,
+    E_PICKUP,
+    E_REBALANCE,
+    E_REJECT,
+    E_REQUEST,
+    E_START,
+    IDLE_DEPOT,
+    LEG_DEPOT,
+    LEG_REBALANCE,
+    LEG_SERVICE,
+    PICKUP,
+    R_ASSIGNED,
+    R_DONE,
+    R_ONBOARD,
+    R_REJECTED,
+    R_WAITING,
+    RS_CAPACITY,
+    RS_DETOUR,
+    RS_MAX_WAIT,
+    RS_NO_VEHICLE,
+    RS_OUTSIDE_HOURS,
+    RUN_BUFFER_FULL,
+    RUN_DONE,
+    RUN_NO_PATH,
+    V_DRIVE,
+    V_DWELL,
+    V_IDLE,
+    V_OFF,
+)
+
+
+@njit
+def emit(log, t, etype, v, r, node, load, info):  # type: ignore[no-untyped-def]
+    """Append one event to the log."""
+    k = log.n_ev[0]
+    log.ev_t[k] = t
+    log.ev_type[k] = etype
+    log.ev_veh[k] = v
+    log.ev_req[k] = r
+    log.ev_node[k] = node
+    log.ev_load[k] = load
+    log.ev_info[k] = info
+    log.n_ev[0] = k + 1
+
+
+@njit
+def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):  # type: ignore[no-untyped-def]
+    """Record a driven leg a -> b and add its length to every passenger on board."""
+    if a == b:
+        return
+    k = log.n_leg[0]
+    log.lg_veh[k] = v
+    log.lg_t0[k] = t0
+    log.lg_t1[k] = t1
+    log.lg_from[k] = a
+    log.lg_to[k] = b
+    log.lg_load[k] = veh.load[v]
+    log.lg_kind[k] = kind
+    log.n_leg[0] = k + 1
+    d = net.length_m[a, b]
+    for q in range(veh.n_onboard[v]):
+        req.ride_m[veh.onboard[v, q]] += d
+
+
+@njit
+def start_leg(net, veh, v, a, b, t0, kind):  # type: ignore[no-untyped-def]
+    """Start driving a -> b at t0 along the shortest path; False if there is none."""
+    n = 0
+    x = b
+    while x != a:
+        e = net.pred_edge[a, x]
+        if e < 0:
+            return False
+        x = net.edge_source[e]
+        n += 1
+    idx = n
+    x = b
+    veh.path_node[v, idx] = b
+    while x != a:
+        e = net.pred_edge[a, x]
+        x = net.edge_source[e]
+        idx -= 1
+        veh.path_node[v, idx] = x
+    veh.path_t[v, 0] = t0
+    for p in range(1, n + 1):
+        e = net.pred_edge[a, veh.path_node[v, p]]
+        veh.path_t[v, p] = veh.path_t[v, p - 1] + net.edge_time_s[e]
+    t1 = t0 + net.time_s[a, b]
+    veh.path_t[v, n] = t1
+    veh.path_len[v] = n + 1
+    veh.state[v] = V_DRIVE
+    veh.node[v] = a
+    veh.leg_kind[v] = kind
+    veh.leg_from[v] = a
+    veh.leg_to[v] = b
+    veh.leg_t0[v] = t0
+    veh.leg_t1[v] = t1
+    veh.next_t[v] = t1
+    return True
+
+
+@njit
+def _pop_front(veh, v):  # type: ignore[no-untyped-def]
+    L = veh.plan_len[v]
+    for k in range(1, L):
+        veh.plan_node[v, k - 1] = veh.plan_node[v, k]
+        veh.plan_req[v, k - 1] = veh.plan_req[v, k]
+        veh.plan_kind[v, k - 1] = veh.plan_kind[v, k]
+        veh.plan_tt[v, k - 1] = veh.plan_tt[v, k]
+    veh.plan_len[v] = L - 1
+
+
+@njit
+def refresh_plan_tt(net, veh, v):  # type: ignore[no-untyped-def]
+    """Recompute the drive times between consecutive plan entries of vehicle ``v``."""
+    for k in range(1, veh.plan_len[v]):
+        veh.plan_tt[v, k] = net.time_s[veh.plan_node[v, k - 1], veh.plan_node[v, k]]
+
+
+@njit
+def _execute_stop(veh, req, log, v, t):  # type: ignore[no-untyped-def]
+    """Serve the leading plan entries at the vehicle's node; return passengers moved."""
+    node = veh.node[v]
+    moved = 0
+    while veh.plan_len[v] > 0 and veh.plan_node[v, 0] == node:
+        r = veh.plan_req[v, 0]
+        pax = req.pax[r]
+        if veh.plan_kind[v, 0] == DROPOFF:
+            n = veh.n_onboard[v]
+            for q in range(n):
+                if veh.onboard[v, q] == r:
+                    veh.onboard[v, q] = veh.onboard[v, n - 1]
+                    break
+            veh.n_onboard[v] = n - 1
+            veh.load[v] -= pax
+            req.status[r] = R_DONE
+            req.dropoff_s[r] = t
+            emit(log, t, E_DROPOFF, v, r, node, veh.load[v], 0)
+        else:
+            n = veh.n_onboard[v]
+            if n > 0:
+                req.pooled[r] = 1
+                for q in range(n):
+                    req.pooled[veh.onboard[v, q]] = 1
+            veh.onboard[v, n] = r
+            veh.n_onboard[v] = n + 1
+            veh.load[v] += pax
+            req.status[r] = R_ONBOARD
+            req.pickup_s[r] = t
+            emit(log, t, E_PICKUP, v, r, node, veh.load[v], 0)
+        moved += pax
+        _pop_front(veh, v)
+    return moved
+
+
+@njit
+def _go_idle(net, fleet, veh, log, params, v, t):  # type: ignore[no-untyped-def]
+    """The plan is empty: wait, return to the depot, or go off service."""
+    node = veh.node[v]
+    depot = fleet.depot[v]
+    end = params.end_s[0]
+    if t >= end or params.idle_policy[0] == IDLE_DEPOT:
+        if node == depot:
+            if t >= end:
+                veh.state[v] = V_OFF
+                veh.off_s[v] = t
+                veh.next_t[v] = np.inf
+                emit(log, t, E_END, v, -1, node, 0, 0)
+                return True
+        else:
+            emit(log, t, E_DEPOT, v, -1, node, 0, depot)
+            return start_leg(net, veh, v, node, depot, t, LEG_DEPOT)
+    veh.state[v] = V_IDLE
+    veh.next_t[v] = end if t < end else np.inf
+    emit(log, t, E_IDLE, v, -1, node, 0, 0)
+    return True
+
+
+@njit
+def _vehicle_event(net, fleet, veh, req, log, params, v, t):  # type: ignore[no-untyped-def]
+    s = veh.state[v]
+    if s == V_OFF:
+        # start of service at the depot
+        veh.state[v] = V_IDLE
+        veh.node[v] = fleet.depot[v]
+        emit(log, t, E_START, v, -1, veh.node[v], 0, 0)
+        veh.next_t[v] = params.end_s[0]
+        return True
+    if s == V_DRIVE:
+        a = veh.leg_from[v]
+        b = veh.leg_to[v]
+        kind = veh.leg_kind[v]
+        record_leg(net, veh, req, log, v, veh.leg_t0[v], t, a, b, kind)
+        veh.node[v] = b
+        if kind == LEG_SERVICE:
+            emit(log, t, E_ARRIVE, v, -1, b, veh.load[v], 0)
+            moved = _execute_stop(veh, req, log, v, t)
+            veh.state[v] = V_DWELL
+            veh.t_free[v] = t + fleet.dwell_s[v] + fleet.per_pax_s[v] * moved
+            veh.next_t[v] = veh.t_free[v]
+            return True
+        if veh.plan_len[v] > 0:  # cannot happen: plans divert the leg at once
+            return start_leg(net, veh, v, b, veh.plan_node[v, 0], t, LEG_SERVICE)
+        return _go_idle(net, fleet, veh, log, params, v, t)
+    if s == V_DWELL:
+        if veh.plan_len[v] > 0 and veh.plan_node[v, 0] == veh.node[v]:
+            # passengers assigned to this stop while the doors were open
+            moved = _execute_stop(veh, req, log, v, t)
+            veh.t_free[v] = t + fleet.per_pax_s[v] * moved
+            veh.next_t[v] = veh.t_free[v]
+            return True
+        if veh.plan_len[v] > 0:
+            emit(log, t, E_DEPART, v, -1, veh.node[v], veh.load[v], veh.plan_node[v, 0])
+            return start_leg(net, veh, v, veh.node[v], veh.plan_node[v, 0], t, LEG_SERVICE)
+        return _go_idle(net, fleet, veh, log, params, v, t)
+    # V_IDLE: the end-of-service check
+    if veh.plan_len[v] == 0:
+        return _go_idle(net, fleet, veh, log, params, v, t)
+    veh.next_t[v] = np.inf
+    return True
+
+
+@njit
+def redirect(net, veh, req, log, v, target, kind, now):  # type: ignore[no-untyped-def]
+    """Send vehicle ``v`` to ``target`` from its next free position.
+
+    An idle vehicle leaves at ``now``; a driving one turns at the next node of
+    its path (the driven part is recorded as a leg); a dwelling one is left
+    alone (it departs towards its plan when the doors close).
+    """
+    s = veh.state[v]
+    if s == V_DWELL or s == V_OFF:
+        return True
+    if s == V_IDLE:
+        return start_leg(net, veh, v, veh.node[v], target, now, kind)
+    # driving
+    if veh.leg_to[v] == target and veh.leg_kind[v] == kind:
+        return True
+    node, t, _, _p = vehicle_position(veh, v, now)
+    record_leg(net, veh, req, log, v, veh.leg_t0[v], t, veh.leg_from[v], node, veh.leg_kind[v])
+    emit(log, now, E_DIVERT, v, -1, node, veh.load[v], target)
+    return start_leg(net, veh, v, node, target, t, kind)
+
+
+@njit
+def apply_insertion(net, veh, req, log, v, r, i, j, now, pickup_t):  # type: ignore[no-untyped-def]
+    """Put request ``r`` into vehicle ``v``'s plan at positions ``i`` and ``j``."""
+    L = veh.plan_len[v]
+    # shift entries from j on by two and entries i..j-1 by one
+    for k in range(L - 1, j - 1, -1):
+        veh.plan_node[v, k + 2] = veh.plan_node[v, k]
+        veh.plan_req[v, k + 2] = veh.plan_req[v, k]
+        veh.plan_kind[v, k + 2] = veh.plan_kind[v, k]
+    for k in range(j - 1, i - 1, -1):
+        veh.plan_node[v, k + 1] = veh.plan_node[v, k]
+        veh.plan_req[v, k + 1] = veh.plan_req[v, k]
+        veh.plan_kind[v, k + 1] = veh.plan_kind[v, k]
+    veh.plan_node[v, i] = req.pickup_node[r]
+    veh.plan_req[v, i] = r
+    veh.plan_kind[v, i] = PICKUP
+    veh.plan_node[v, j + 1] = req.dropoff_node[r]
+    veh.plan_req[v, j + 1] = r
+    veh.plan_kind[v, j + 1] = DROPOFF
+    veh.plan_len[v] = L + 2
+    refresh_plan_tt(net, veh, v)
+    req.status[r] = R_ASSIGNED
+    req.vehicle[r] = v
+    req.assign_s[r] = now
+    req.promised_pickup_s[r] = pickup_t
+    emit(log, now, E_ASSIGN, v, r, req.pickup_node[r], veh.load[v], 0)
+    if i == 0 and veh.state[v] != V_DWELL:
+        return redirect(net, veh, req, log, v, veh.plan_node[v, 0], LEG_SERVICE, now)
+    return True
+
+
+@njit
+def reject(req, log, r, t, reason):  # type: ignore[no-untyped-def]
+    """Reject request ``r`` with a reason code."""
+    req.status[r] = R_REJECTED
+    req.reason[r] = reason
+    emit(log, t, E_REJECT, -1, r, req.pickup_node[r], 0, reason)
+
+
+@njit
+def stage_reason(stage):  # type: ignore[no-untyped-def]
+    """Map an insertion search stage to a rejection reason."""
+    if stage == STAGE_WAIT:
+        return RS_MAX_WAIT
+    if stage == STAGE_CAPACITY:
+        return RS_CAPACITY
+    if stage == STAGE_DETOUR:
+        return RS_DETOUR
+    return RS_NO_VEHICLE
+
+
+@njit
+def start_rebalance(net, veh, req, log, v, target, now):  # type: ignore[no-untyped-def]
+    """Send an idle vehicle towards ``target`` (rebalancing)."""
+    if veh.state[v] != V_IDLE or veh.plan_len[v] > 0 or veh.node[v] == target:
+        return True
+    emit(log, now, E_REBALANCE, v, -1, veh.node[v], 0, target)
+    return start_leg(net, veh, v, veh.node[v], target, now, LEG_REBALANCE)
+
+
+@njit
+def run_until(net, fleet, veh, req, log, params, clock, t_stop, max_plan, margin):  # type: ignore[no-untyped-def]
+    """Process every event up to and including time ``t_stop``.
+
+    Parameters
+    ----------
+    t_stop : float
+        Time limit; events later than this stay pending.
+    max_plan : int
+        Length of the plan buffers.
+    margin : int
+        Free event slots needed before handling another event.
+
+    Returns
+    -------
+    int
+        RUN_DONE, RUN_BUFFER_FULL (grow the buffers and call again) or RUN_NO_PATH.
+    """
+    nv = veh.state.shape[0]
+    nr = req.t_submit.shape[0]
+    start = params.start_s[0]
+    end = params.end_s[0]
+    batch = params.dispatcher[0] == D_BATCH
+    while True:
+        if log.n_ev[0] + margin > log.ev_t.shape[0] or log.n_leg[0] + margin > log.lg_t0.shape[0]:
+            return RUN_BUFFER_FULL
+        tv = np.inf
+        v = -1
+        for u in range(nv):
+            if veh.next_t[u] < tv:
+                tv = veh.next_t[u]
+                v = u
+        k = clock.next_req[0]
+        tr = req.t_submit[k] if k < nr else np.inf
+        t = min(tv, tr)
+        if t > t_stop or t == np.inf:
+            clock.now[0] = max(clock.now[0], min(t_stop, t))
+            return RUN_DONE
+        clock.now[0] = t
+        if tv <= tr:
+            if not _vehicle_event(net, fleet, veh, req, log, params, v, t):
+                return RUN_NO_PATH
+            continue
+        # a request is submitted
+        clock.next_req[0] = k + 1
+        emit(log, t, E_REQUEST, -1, k, req.pickup_node[k], req.pax[k], 0)
+        if req.status[k] == R_REJECTED:  # rejected while prepared (no stop in reach, ...)
+            emit(log, t, E_REJECT, -1, k, req.pickup_node[k], 0, req.reason[k])
+            continue
+        if t < start or t > end:
+            reject(req, log, k, t, RS_OUTSIDE_HOURS)
+            continue
+        if batch:
+            req.status[k] = R_WAITING
+            continue
+        bv, bi, bj, _cost, stage, tp = best_insertion(net, fleet, veh, req, params, k, t, max_plan)
+        if bv < 0:
+            reject(req, log, k, t, stage_reason(stage))
+        elif not apply_insertion(net, veh, req, log, bv, k, bi, bj, t, tp):
+            return RUN_NO_PATH
+
+
+@njit
+def link_loads(net, leg_from, leg_to, leg_load, n_edges):  # type: ignore[no-untyped-def]
+    """Vehicle passages and passenger passages per edge, from the driven legs.
+
+    Returns
+    -------
+    passages : ndarray of int64, shape (n_edges,)
+        Vehicle passages of each edge.
+    pax_passages : ndarray of int64, shape (n_edges,)
+        Passengers on board summed over the passages.
+    """
+    passages = np.zeros(n_edges, dtype=np.int64)
+    pax_passages = np.zeros(n_edges, dtype=np.int64)
+    for g in range(leg_from.shape[0]):
+        a = leg_from[g]
+        x = leg_to[g]
+        while x != a:
+            e = net.pred_edge[a, x]
+            if e < 0:
+                break
+            passages[e] += 1
+            pax_passages[e] += leg_load[g]
+            x = net.edge_source[e]
+    return passages, pax_passages

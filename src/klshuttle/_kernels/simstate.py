@@ -1,0 +1,213 @@
+"""State of an on-demand simulation as named tuples of arrays, and its codes.
+
+The simulation kernels take these tuples instead of dozens of positional
+arrays. Every tuple holds numpy arrays only (scalars live in small arrays), so
+numba compiles each kernel once and caches it on disk. Python builds the
+tuples in :mod:`klshuttle.sim`; kernels mutate the arrays in place.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+# Vehicle states.
+V_OFF = 0  # before service start or back at the depot after service end
+V_IDLE = 1  # standing at a node with an empty plan
+V_DRIVE = 2  # driving a leg (to its next stop, rebalancing, or to the depot)
+V_DWELL = 3  # at a stop, doors open, until t_free
+
+# Leg kinds.
+LEG_SERVICE = 0  # towards the next stop of the plan
+LEG_REBALANCE = 1  # empty, towards expected demand
+LEG_DEPOT = 2  # empty, back to the depot
+
+# Request status.
+R_FUTURE = 0  # not yet submitted
+R_WAITING = 1  # submitted, waiting for the next batch
+R_ASSIGNED = 2  # in a vehicle's plan, not yet picked up
+R_ONBOARD = 3
+R_DONE = 4
+R_REJECTED = 5
+
+# Plan entry kinds.
+PICKUP = 1
+DROPOFF = -1
+
+# Event types (the names are what events.csv shows).
+E_REQUEST = 0
+E_REJECT = 1
+E_ASSIGN = 2
+E_DEPART = 3
+E_ARRIVE = 4
+E_PICKUP = 5
+E_DROPOFF = 6
+E_IDLE = 7
+E_REBALANCE = 8
+E_DEPOT = 9
+E_START = 10
+E_END = 11
+E_DIVERT = 12
+EVENT_NAMES = (
+    "request",
+    "reject",
+    "assign",
+    "depart",
+    "arrive",
+    "pickup",
+    "dropoff",
+    "idle",
+    "rebalance",
+    "return_to_depot",
+    "start_service",
+    "end_service",
+    "divert",
+)
+
+# Rejection reasons.
+RS_NONE = 0
+RS_OUTSIDE_HOURS = 1
+RS_MAX_WAIT = 2
+RS_CAPACITY = 3
+RS_DETOUR = 4
+RS_NO_VEHICLE = 5
+RS_NO_STOP = 6
+RS_SAME_STOP = 7
+RS_NO_DEPARTURE = 8
+RS_NO_LINE = 9
+REASON_NAMES = (
+    "",
+    "outside_operating_hours",
+    "max_wait",
+    "capacity",
+    "detour_limits",
+    "no_vehicle_available",
+    "no_stop_in_reach",
+    "same_stop",
+    "no_departure",
+    "no_line_connection",
+)
+
+# Dispatchers and idle policies as the kernels know them.
+D_INSERTION = 0
+D_NEAREST_IDLE = 1
+D_BATCH = 2
+IDLE_STAY = 0
+IDLE_DEPOT = 1
+
+# Return codes of run_until.
+RUN_DONE = 0  # reached the requested time
+RUN_BUFFER_FULL = 1  # the event or leg buffer needs to grow
+RUN_NO_PATH = 2  # a leg had no path (graph not strongly connected)
+
+#: Feasibility tolerance in seconds: plans are checked with the routing
+#: matrix, vehicles drive edge by edge, and the two sums may differ in the
+#: last bits.
+EPS_S = 1e-6
+
+
+class Net(NamedTuple):
+    """Routing tables the kernels read (all-pairs, from the Router)."""
+
+    time_s: np.ndarray  # float64 [n, n]
+    time_s_t: np.ndarray  # float64 [n, n], transposed copy: row v holds times *to* v
+    length_m: np.ndarray  # float64 [n, n], along the time-shortest path
+    pred_edge: np.ndarray  # int32 [n, n], last edge of the path s -> v, -1 if none
+    edge_source: np.ndarray  # int32 [m]
+    edge_time_s: np.ndarray  # float64 [m]
+
+
+class Fleet(NamedTuple):
+    """Fixed vehicle parameters."""
+
+    capacity: np.ndarray  # int32 [nv]
+    dwell_s: np.ndarray  # float64 [nv], fixed dwell per stop visit
+    per_pax_s: np.ndarray  # float64 [nv], per boarding or alighting passenger
+    depot: np.ndarray  # int32 [nv], depot node
+
+
+class Params(NamedTuple):
+    """Scalar settings, each in a one-element array."""
+
+    start_s: np.ndarray  # float64 [1], service start
+    end_s: np.ndarray  # float64 [1], service end (no requests accepted after)
+    dispatcher: np.ndarray  # int64 [1], D_*
+    idle_policy: np.ndarray  # int64 [1], IDLE_*
+    pooling: np.ndarray  # int64 [1], 0: no shared rides (one request on board at a time)
+    wait_weight: np.ndarray  # float64 [1], cost of a second of the new passenger's wait
+
+
+class Requests(NamedTuple):
+    """Requests: static columns first, then the state the simulation fills in."""
+
+    t_submit: np.ndarray  # float64 [nr], time the passenger is at the pickup point
+    pickup_node: np.ndarray  # int32 [nr]
+    dropoff_node: np.ndarray  # int32 [nr]
+    pax: np.ndarray  # int32 [nr]
+    latest_pickup: np.ndarray  # float64 [nr]
+    max_ride_s: np.ndarray  # float64 [nr]
+    status: np.ndarray  # int8 [nr], R_*
+    vehicle: np.ndarray  # int32 [nr]
+    assign_s: np.ndarray  # float64 [nr]
+    promised_pickup_s: np.ndarray  # float64 [nr], planned pickup at assignment
+    pickup_s: np.ndarray  # float64 [nr]
+    dropoff_s: np.ndarray  # float64 [nr]
+    ride_m: np.ndarray  # float64 [nr], distance driven while on board
+    reason: np.ndarray  # int8 [nr], RS_*
+    pooled: np.ndarray  # uint8 [nr], shared the vehicle at some point of the ride
+    scratch_t: np.ndarray  # float64 [nr], work space of the insertion search
+
+
+class Vehicles(NamedTuple):
+    """Vehicle state, plans, legs in progress and passengers on board."""
+
+    state: np.ndarray  # int8 [nv], V_*
+    node: np.ndarray  # int32 [nv], where it stands, or where its leg started
+    t_free: np.ndarray  # float64 [nv], end of dwell (V_DWELL)
+    next_t: np.ndarray  # float64 [nv], time of the vehicle's next event
+    leg_kind: np.ndarray  # int8 [nv]
+    leg_from: np.ndarray  # int32 [nv]
+    leg_to: np.ndarray  # int32 [nv]
+    leg_t0: np.ndarray  # float64 [nv]
+    leg_t1: np.ndarray  # float64 [nv]
+    path_node: np.ndarray  # int32 [nv, max_path], nodes of the leg in progress
+    path_t: np.ndarray  # float64 [nv, max_path], time at each of them
+    path_len: np.ndarray  # int32 [nv]
+    plan_node: np.ndarray  # int32 [nv, max_plan]
+    plan_req: np.ndarray  # int32 [nv, max_plan]
+    plan_kind: np.ndarray  # int8 [nv, max_plan], PICKUP / DROPOFF
+    plan_len: np.ndarray  # int32 [nv]
+    plan_tt: np.ndarray  # float64 [nv, max_plan], drive from the previous entry's node
+    onboard: np.ndarray  # int32 [nv, max_onboard], request ids
+    n_onboard: np.ndarray  # int32 [nv]
+    load: np.ndarray  # int32 [nv], passengers on board
+    off_s: np.ndarray  # float64 [nv], when it went off service (inf if not yet)
+
+
+class Log(NamedTuple):
+    """Event and leg buffers with their fill counters."""
+
+    n_ev: np.ndarray  # int64 [1]
+    ev_t: np.ndarray  # float64 [E]
+    ev_type: np.ndarray  # int8 [E]
+    ev_veh: np.ndarray  # int32 [E]
+    ev_req: np.ndarray  # int32 [E]
+    ev_node: np.ndarray  # int32 [E]
+    ev_load: np.ndarray  # int32 [E]
+    ev_info: np.ndarray  # int32 [E], reason code or leg target
+    n_leg: np.ndarray  # int64 [1]
+    lg_veh: np.ndarray  # int32 [G]
+    lg_t0: np.ndarray  # float64 [G]
+    lg_t1: np.ndarray  # float64 [G]
+    lg_from: np.ndarray  # int32 [G]
+    lg_to: np.ndarray  # int32 [G]
+    lg_load: np.ndarray  # int32 [G], passengers on board
+    lg_kind: np.ndarray  # int8 [G]
+
+
+class Clock(NamedTuple):
+    """Simulation clock and the next request to submit."""
+
+    now: np.ndarray  # float64 [1]
+    next_req: np.ndarray  # int64 [1]

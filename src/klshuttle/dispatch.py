@@ -1,0 +1,371 @@
+"""Dispatchers: which vehicle serves a request, and where it goes in its plan.
+
+Three strategies, chosen by name in the scenario's ``[dispatch]`` table:
+
+``insertion``
+    Cheapest feasible insertion over all vehicles, decided the moment a
+    request comes in (numba kernel :func:`klshuttle._kernels.insertion.best_insertion`).
+``nearest_idle``
+    Baseline without pooling: the idle vehicle that reaches the pickup first.
+``batch``
+    Requests are collected for a short window and assigned together: one
+    request per vehicle by :func:`scipy.optimize.linear_sum_assignment` on the
+    insertion costs, the rest one by one by cheapest insertion.
+
+:func:`best_insertion_reference` is the plain-Python twin of the numba search,
+written for clarity; tests check that both make the same decisions.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from ._kernels import insertion as kin
+from ._kernels import simloop as kloop
+from ._kernels.simstate import (
+    D_BATCH,
+    D_INSERTION,
+    D_NEAREST_IDLE,
+    EPS_S,
+    PICKUP,
+    R_ONBOARD,
+    R_WAITING,
+    V_DRIVE,
+    V_DWELL,
+    V_IDLE,
+)
+from .errors import ScenarioError
+
+__all__ = [
+    "DISPATCHERS",
+    "DemandRebalancer",
+    "assign_batch",
+    "best_insertion_reference",
+    "dispatcher_code",
+    "insertion_cost_reference",
+]
+
+#: Dispatcher names as scenarios spell them, and their kernel codes.
+DISPATCHERS: dict[str, int] = {
+    "insertion": D_INSERTION,
+    "nearest_idle": D_NEAREST_IDLE,
+    "batch": D_BATCH,
+}
+
+
+def dispatcher_code(name: str) -> int:
+    """Return the kernel code of a dispatcher name.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown name, listing the known ones.
+    """
+    try:
+        return DISPATCHERS[name]
+    except KeyError:
+        known = ", ".join(DISPATCHERS)
+        raise ScenarioError(
+            f"dispatch.algorithm: unknown dispatcher {name!r} (known: {known})"
+        ) from None
+
+
+# ------------------------------------------------------------ Python reference
+def _position_reference(veh: Any, v: int, now: float) -> tuple[int, float, bool]:
+    state = int(veh.state[v])
+    if state == V_DRIVE:
+        for p in range(int(veh.path_len[v])):
+            if veh.path_t[v, p] >= now:
+                return int(veh.path_node[v, p]), float(veh.path_t[v, p]), False
+        return int(veh.leg_to[v]), float(veh.leg_t1[v]), False
+    if state == V_DWELL:
+        return int(veh.node[v]), float(veh.t_free[v]), True
+    return int(veh.node[v]), float(now), False
+
+
+def _plan_times(
+    plan: list[tuple[int, int, int]],
+    start: tuple[int, float, bool],
+    tt: Any,
+    pax: Any,
+    fixed_s: float,
+    per_pax_s: float,
+) -> tuple[list[float], float]:
+    """Event time of every plan entry and the time the plan ends."""
+    node, t, open_visit = start
+    visit_arrival = t
+    times = []
+    for entry_node, r, _kind in plan:
+        if entry_node != node or not open_visit:
+            visit_arrival = t + tt[node, entry_node]
+            t = visit_arrival + fixed_s
+            open_visit = True
+        t = t + per_pax_s * pax[r]
+        node = entry_node
+        times.append(visit_arrival)
+    return times, t
+
+
+def _feasible(
+    plan: list[tuple[int, int, int]],
+    times: list[float],
+    load0: int,
+    capacity: int,
+    req: Any,
+    new: int,
+) -> int:
+    """Check a timed plan; return -1 if feasible, else the STAGE of the first failure.
+
+    The new request failing its own wait limit is STAGE_WAIT; any entry
+    overfilling the vehicle is STAGE_CAPACITY; a ride limit, or the wait limit
+    of a passenger already planned, is STAGE_DETOUR.
+    """
+    load = load0
+    picked: dict[int, float] = {}
+    for (_node, r, kind), t in zip(plan, times, strict=True):
+        if kind == PICKUP:
+            load += int(req.pax[r])
+            late = t > req.latest_pickup[r] + EPS_S
+            if r == new and late:
+                return kin.STAGE_WAIT
+            if load > capacity:
+                return kin.STAGE_CAPACITY
+            if late:
+                return kin.STAGE_DETOUR
+            picked[r] = t
+        else:
+            load -= int(req.pax[r])
+            t_pick = float(req.pickup_s[r]) if req.status[r] == R_ONBOARD else picked[r]
+            if t - t_pick > req.max_ride_s[r] + EPS_S:
+                return kin.STAGE_DETOUR
+    return -1
+
+
+def _eval_vehicle_reference(
+    net: Any,
+    fleet: Any,
+    veh: Any,
+    req: Any,
+    v: int,
+    r: int,
+    now: float,
+    pooling: bool = True,
+    wait_weight: float = 0.0,
+) -> tuple[float, int, int, int, float]:
+    """Try every insertion of request ``r`` into vehicle ``v``'s plan, the slow way."""
+    tt = net.time_s
+    capacity = int(fleet.capacity[v])
+    fixed, per_pax = float(fleet.dwell_s[v]), float(fleet.per_pax_s[v])
+    if req.pax[r] > capacity:
+        return math.inf, -1, -1, kin.STAGE_CAPACITY, math.inf
+    start = _position_reference(veh, v, now)
+    if start[1] + tt[start[0], req.pickup_node[r]] > req.latest_pickup[r] + EPS_S:
+        return math.inf, -1, -1, kin.STAGE_WAIT, math.inf
+    n = int(veh.plan_len[v])
+    plan = [
+        (int(veh.plan_node[v, k]), int(veh.plan_req[v, k]), int(veh.plan_kind[v, k]))
+        for k in range(n)
+    ]
+    _, old_end = _plan_times(plan, start, tt, req.pax, fixed, per_pax)
+    new_p = (int(req.pickup_node[r]), r, PICKUP)
+    new_d = (int(req.dropoff_node[r]), r, -PICKUP)
+    best, bi, bj, btp = math.inf, -1, -1, math.inf
+    stage = kin.STAGE_WAIT
+    loads = [int(veh.load[v])]
+    for _node, q, kind in plan:
+        loads.append(loads[-1] + kind * int(req.pax[q]))
+    for i in range(n + 1):
+        for j in range(i, n + 1 if pooling else i + 1):
+            cand = [*plan[:i], new_p, *plan[i:j], new_d, *plan[j:]]
+            times, end = _plan_times(cand, start, tt, req.pax, fixed, per_pax)
+            if not pooling and loads[i] > 0:
+                # without pooling the new passenger boards an empty vehicle only
+                late = times[i] > req.latest_pickup[r] + EPS_S
+                failed = kin.STAGE_WAIT if late else kin.STAGE_CAPACITY
+            else:
+                failed = _feasible(cand, times, int(veh.load[v]), capacity, req, r)
+            if failed >= 0:
+                stage = max(stage, failed)
+                continue
+            cost = (end - old_end) + wait_weight * (times[i] - req.t_submit[r])
+            if cost < best:
+                best, bi, bj, btp = cost, i, j, times[i]
+    return best, bi, bj, stage, btp
+
+
+def insertion_cost_reference(
+    net: Any,
+    fleet: Any,
+    veh: Any,
+    req: Any,
+    v: int,
+    r: int,
+    i: int,
+    j: int,
+    now: float,
+    wait_weight: float = 0.0,
+) -> float:
+    """Extra vehicle time of one given insertion, or inf if it breaks a limit."""
+    tt = net.time_s
+    start = _position_reference(veh, v, now)
+    n = int(veh.plan_len[v])
+    plan = [
+        (int(veh.plan_node[v, k]), int(veh.plan_req[v, k]), int(veh.plan_kind[v, k]))
+        for k in range(n)
+    ]
+    fixed, per_pax = float(fleet.dwell_s[v]), float(fleet.per_pax_s[v])
+    _, old_end = _plan_times(plan, start, tt, req.pax, fixed, per_pax)
+    cand = [
+        *plan[:i],
+        (int(req.pickup_node[r]), r, PICKUP),
+        *plan[i:j],
+        (int(req.dropoff_node[r]), r, -PICKUP),
+        *plan[j:],
+    ]
+    times, end = _plan_times(cand, start, tt, req.pax, fixed, per_pax)
+    if _feasible(cand, times, int(veh.load[v]), int(fleet.capacity[v]), req, r) >= 0:
+        return math.inf
+    return (end - old_end) + wait_weight * (times[i] - req.t_submit[r])
+
+
+def best_insertion_reference(
+    net: Any,
+    fleet: Any,
+    veh: Any,
+    req: Any,
+    r: int,
+    now: float,
+    max_plan: int,
+    *,
+    nearest_idle: bool = False,
+    pooling: bool = True,
+    wait_weight: float = 0.0,
+) -> tuple[int, int, int, float, int, float]:
+    """Plain-Python twin of the numba insertion search, for tests and benchmarks.
+
+    Returns
+    -------
+    vehicle, i, j, cost, stage, pickup_t
+        As :func:`klshuttle._kernels.insertion.best_insertion`.
+    """
+    best, bv, bi, bj, btp = math.inf, -1, -1, -1, math.inf
+    stage = kin.STAGE_NONE
+    for v in range(len(veh.state)):
+        if int(veh.state[v]) not in (V_IDLE, V_DRIVE, V_DWELL) or veh.plan_len[v] + 2 > max_plan:
+            continue
+        if nearest_idle and veh.plan_len[v] > 0:
+            continue
+        cost, i, j, st, tp = _eval_vehicle_reference(
+            net, fleet, veh, req, v, r, now, pooling, wait_weight
+        )
+        if nearest_idle and cost < math.inf:
+            cost = tp - now
+        if cost < best:
+            best, bv, bi, bj, btp = cost, v, i, j, tp
+        elif cost == math.inf and st > stage:
+            stage = st
+    return bv, bi, bj, best, stage, btp
+
+
+# ---------------------------------------------------------------------- batch
+def assign_batch(sim: Any, now: float) -> None:
+    """Assign every request waiting in a batch at time ``now``.
+
+    First one request per vehicle by minimum total insertion cost
+    (Hungarian method); then the rest in order of submission, each by
+    cheapest insertion into the updated plans; requests no vehicle can take
+    are rejected with the reason the search found.
+    """
+    req, veh = sim.req, sim.veh
+    waiting = np.flatnonzero(req.status == R_WAITING).astype(np.int64)
+    if waiting.size == 0:
+        return
+    pooling = bool(sim.params.pooling[0])
+    wait_weight = float(sim.params.wait_weight[0])
+    cost, pos_i, pos_j, _ = kin.insertion_costs(
+        sim.net, sim.fleet, veh, req, waiting, now, sim.max_plan, pooling, wait_weight
+    )
+    finite = np.isfinite(cost)
+    done = np.zeros(waiting.size, dtype=bool)
+    if finite.any():
+        big = float(np.nanmax(np.where(finite, cost, np.nan))) * 10.0 + 1e6
+        rows, cols = linear_sum_assignment(np.where(finite, cost, big))
+        for a, v in zip(rows, cols, strict=True):
+            if not finite[a, v]:
+                continue
+            r = int(waiting[a])
+            # the pickup time of this insertion, for the promise
+            work = kin.new_work(sim.max_plan)
+            _, _, _, _, tp = kin.eval_vehicle(
+                sim.net, sim.fleet, veh, req, int(v), r, now, work, pooling, wait_weight
+            )
+            ok = kloop.apply_insertion(
+                sim.net, veh, req, sim.log, int(v), r, int(pos_i[a, v]), int(pos_j[a, v]), now, tp
+            )
+            sim.check_path(ok)
+            done[a] = True
+    for a in np.flatnonzero(~done):
+        r = int(waiting[a])
+        bv, bi, bj, _, stage, tp = kin.best_insertion(
+            sim.net, sim.fleet, veh, req, sim.params, r, now, sim.max_plan
+        )
+        if bv < 0:
+            kloop.reject(req, sim.log, r, now, kloop.stage_reason(stage))
+        else:
+            sim.check_path(
+                kloop.apply_insertion(sim.net, veh, req, sim.log, bv, r, bi, bj, now, tp)
+            )
+
+
+# ---------------------------------------------------------------- rebalancing
+class DemandRebalancer:
+    """Move idle vehicles towards where requests came from recently.
+
+    Every call (each ``rebalancing_interval_s``) counts the requests
+    submitted since the previous call near each target (stops, or depots),
+    shares the idle vehicles among the targets in proportion to those counts
+    (largest remainder), and sends them by minimum total driving time
+    (Hungarian method). Vehicles already at a chosen target stay.
+
+    Parameters
+    ----------
+    net
+        Routing tables.
+    targets
+        Candidate nodes to wait at (the service's stops).
+    """
+
+    def __init__(self, net: Any, targets: np.ndarray) -> None:
+        self.targets = np.unique(np.asarray(targets, dtype=np.int32))
+        # the target each node's requests count for: the one that reaches it fastest
+        self.target_of_node = np.argmin(net.time_s[self.targets, :], axis=0)
+        self.last_s = -math.inf
+
+    def __call__(self, sim: Any, now: float) -> None:
+        req, veh = sim.req, sim.veh
+        recent = (req.t_submit > self.last_s) & (req.t_submit <= now)
+        self.last_s = now
+        idle = np.flatnonzero((veh.state == V_IDLE) & (veh.plan_len == 0))
+        if idle.size == 0 or not recent.any():
+            return
+        weights = np.bincount(
+            self.target_of_node[req.pickup_node[recent]], minlength=len(self.targets)
+        ).astype(float)
+        share = weights / weights.sum() * idle.size
+        slots = np.floor(share).astype(np.int64)
+        rest = idle.size - int(slots.sum())
+        if rest > 0:
+            # largest remainders first, ties by target order
+            order = np.lexsort((np.arange(len(share)), -(share - slots)))
+            slots[order[:rest]] += 1
+        slot_nodes = np.repeat(self.targets, slots)
+        cost = sim.net.time_s[veh.node[idle][:, None], slot_nodes[None, :]]
+        rows, cols = linear_sum_assignment(cost)
+        for a, b in zip(rows, cols, strict=True):
+            v, target = int(idle[a]), int(slot_nodes[b])
+            if veh.node[v] != target:
+                sim.check_path(kloop.start_rebalance(sim.net, veh, req, sim.log, v, target, now))

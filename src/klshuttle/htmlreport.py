@@ -1,0 +1,203 @@
+"""A one-file HTML report of a run, for planners and the urban-development office.
+
+The page holds the KPIs, rejections by reason, hourly demand, the waiting-time
+distribution, fleet occupancy over the day, a map of shuttle passages per
+road segment and the land-use impact. Plots are drawn with matplotlib (Agg)
+and embedded as PNG, so the page needs nothing else and opens offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .runner import Result
+
+__all__ = ["render_html", "write_html"]
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}
+h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}
+table{border-collapse:collapse}td,th{padding:.25em .8em;text-align:right;border-bottom:1px solid #eee}
+th{text-align:left;font-weight:600}.grid{display:flex;flex-wrap:wrap;gap:1em}
+img{max-width:100%}.note{color:#555;font-size:.9em}
+"""
+
+
+def _png(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    # no timestamps in the PNG, so the same run gives the same bytes
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.3g}" if abs(value) < 10 else f"{value:,.0f}"
+    return html.escape(f"{value:,}" if isinstance(value, int) else str(value))
+
+
+def _table(rows: list[tuple[str, Any]]) -> str:
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _plots(result: Result) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    trips = result.trips
+    served = trips["status"] == "served"
+    out: dict[str, str] = {}
+    # hourly demand
+    hours = np.arange(0, 25)
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.hist(
+        [trips.loc[served, "request_s"] / 3600, trips.loc[~served, "request_s"] / 3600],
+        bins=hours,
+        stacked=True,
+        label=["served", "rejected"],
+        color=["#2b7bba", "#d95f02"],
+    )
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("requests")
+    ax.legend(frameon=False)
+    out["hourly"] = _png(fig)
+    # waits
+    fig, ax = plt.subplots(figsize=(6, 3))
+    waits = trips.loc[served, "wait_s"].to_numpy() / 60
+    ax.hist(waits, bins=30, color="#2b7bba")
+    ax.set_xlabel("wait at the stop (min)")
+    ax.set_ylabel("trips")
+    out["waits"] = _png(fig)
+    # occupancy over the day from the legs
+    legs = result.log.legs
+    fig, ax = plt.subplots(figsize=(6, 3))
+    if len(legs["t0_s"]):
+        grid = np.arange(result.log.start_s, max(result.log.end_s, legs["t1_s"].max()) + 300, 300.0)
+        driving = np.zeros(len(grid))
+        pax = np.zeros(len(grid))
+        for t0, t1, load in zip(legs["t0_s"], legs["t1_s"], legs["load"], strict=True):
+            m = (grid >= t0) & (grid < t1)
+            driving[m] += 1
+            pax[m] += load
+        ax.plot(grid / 3600, driving, label="vehicles driving", color="#555")
+        ax.plot(grid / 3600, pax, label="passengers on board", color="#2b7bba")
+    ax.set_xlabel("hour of day")
+    ax.legend(frameon=False)
+    out["occupancy"] = _png(fig)
+    # map of passages
+    graph = result.resolved.graph
+    loads = result.link_loads
+    fig, ax = plt.subplots(figsize=(7, 6))
+    for k in range(0, graph.n_edges):
+        a, b = graph.geom_indptr[k], graph.geom_indptr[k + 1]
+        ax.plot(graph.geom_lon[a:b], graph.geom_lat[a:b], color="#ddd", lw=0.4)
+    if len(loads):
+        top = float(loads["passages"].max())
+        for row in loads.itertuples(index=False):
+            a, b = graph.geom_indptr[row.edge], graph.geom_indptr[row.edge + 1]
+            w = 0.6 + 4.0 * row.passages / top
+            ax.plot(graph.geom_lon[a:b], graph.geom_lat[a:b], color="#2b7bba", lw=w, alpha=0.8)
+    stops = result.resolved.stops
+    if len(stops):
+        ax.scatter(stops.lon, stops.lat, s=6, color="#d95f02", zorder=3, label="stops")
+        ax.legend(frameon=False, loc="lower right")
+    ax.set_aspect(1 / np.cos(np.radians(49.44)))
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title("shuttle passages per road segment (line width)")
+    out["map"] = _png(fig)
+    return out
+
+
+def render_html(result: Result, landuse: dict[str, Any] | None = None) -> str:
+    """The report as one HTML string."""
+    sc = result.scenario
+    k = result.kpis
+    plots = _plots(result)
+    kpi_rows = [
+        ("requests", k["requests"]),
+        ("served", k["served"]),
+        ("served share", k["served_share"]),
+        ("passengers served", k["passengers_served"]),
+        ("mean wait (s)", k["wait_mean_s"]),
+        ("95th-percentile wait (s)", k["wait_p95_s"]),
+        ("mean ride (s)", k["ride_mean_s"]),
+        ("mean detour (ride / direct time)", k["detour_mean"]),
+        ("pooling rate", k["pooling_rate"]),
+        ("vehicles", k["vehicles"]),
+        ("vehicle-km", k["vehicle_km"]),
+        ("empty share of vehicle-km", k["empty_share"]),
+        ("passenger-km", k["passenger_km"]),
+        ("passengers per vehicle-hour", k["passengers_per_vehicle_hour"]),
+        ("vehicle-km per passenger-km", k["vehicle_km_per_passenger_km"]),
+    ]
+    rejections = _table(list(k["rejections"].items())) if k["rejections"] else "<p>none</p>"
+    lu = ""
+    if landuse is not None:
+        sp, ar, veh_km = (
+            landuse["parking_spaces_freed"],
+            landuse["area_freed_m2"],
+            landuse["vehicle_km_per_day"],
+        )
+        lu = f"""<h2>Land use</h2>
+<p class="note">Estimate with the parameters of the scenario's [landuse] table; see landuse.json for the
+parameters and their sources, landuse.geojson for the places.</p>
+{
+            _table(
+                [
+                    ("cars replaced", landuse["cars_replaced"]["estimate"]),
+                    ("car trips avoided per day", landuse["car_trips_avoided_per_day"]),
+                    ("parking spaces freed", sp["total"]),
+                    ("  on the street", sp["on_street"]),
+                    ("  in car parks", sp["off_street"]),
+                    ("area freed (m²)", ar["total"]),
+                    ("shuttle vehicle-km per day", veh_km["shuttles"]),
+                    ("car vehicle-km avoided per day", veh_km["cars_avoided"]),
+                ]
+            )
+        }"""
+    title = html.escape(f"klshuttle: {sc.name}")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>
+<body>
+<h1>{title}</h1>
+<p>{html.escape(sc.description)}</p>
+<p class="note">run id {html.escape(result.run_id)}, seed {result.seed}, mode {html.escape(sc.service.mode)},
+dispatcher {html.escape(sc.dispatch.algorithm)}, {len(result.vehicles)} vehicles of capacity {sc.fleet.vehicle.capacity}.
+Map data © OpenStreetMap contributors (ODbL).</p>
+<h2>Service</h2>
+<div class="grid"><div>{_table(kpi_rows)}</div><div><h3>Rejected requests</h3>{rejections}</div></div>
+<h2>Demand and waiting</h2>
+<div class="grid"><img src="{plots["hourly"]}" alt="requests per hour"><img src="{plots["waits"]}" alt="waits"></div>
+<h2>Fleet</h2>
+<img src="{plots["occupancy"]}" alt="occupancy over the day">
+<h2>Where the shuttles drive</h2>
+<img src="{plots["map"]}" alt="map of passages">
+{lu}
+</body></html>
+"""
+
+
+def write_html(result: Result, path: Path) -> None:
+    """Write the report to ``path``."""
+    landuse = None
+    if "landuse" in result.scenario.outputs.which:
+        from .landuse import landuse_impact
+
+        landuse, _, _ = landuse_impact(result)
+    path.write_text(render_html(result, landuse), encoding="utf-8")

@@ -1,0 +1,170 @@
+"""The numba insertion search against its plain-Python reference, on real states."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from klshuttle._kernels import insertion as kin
+from klshuttle._kernels.simstate import D_NEAREST_IDLE
+from klshuttle.dispatch import best_insertion_reference, dispatcher_code, insertion_cost_reference
+from klshuttle.errors import ScenarioError
+from klshuttle.sim import OnDemandSimulation
+from simkit import fleet, random_graph, reference_net, trips
+
+
+def _states(
+    seed: int,
+    n_checks: int,
+    *,
+    dispatcher: str = "insertion",
+    capacity: int = 4,
+    pooling: bool = True,
+    wait_weight: float = 1.0,
+):
+    """Run a random day and stop just before some requests; yield (sim, request, now)."""
+    rng = np.random.default_rng(seed)
+    g = random_graph(25, rng, extra=30)
+    net = reference_net(g)
+    n = 400
+    t = np.sort(rng.uniform(0, 5400, n))
+    o = rng.integers(0, 25, n)
+    d = (o + rng.integers(1, 25, n)) % 25
+    direct = net.time_s[o, d]
+    tr = trips(
+        t,
+        o,
+        d,
+        max_wait_s=rng.uniform(300, 900, n),
+        max_ride_s=1.5 * direct + 300,
+        pax=rng.integers(1, 3, n),
+    )
+    sim = OnDemandSimulation(
+        net,
+        fleet(rng.integers(0, 25, 5), capacity=capacity, dwell_s=15, per_pax_s=2.75),
+        tr,
+        start_s=0.0,
+        end_s=5400.0,
+        dispatcher=dispatcher,
+        pooling=pooling,
+        wait_weight=wait_weight,
+    )
+    checks = np.sort(rng.choice(np.arange(20, n), n_checks, replace=False))
+    sim._advance(-1.0)
+    for r in checks:
+        now = float(tr.t_submit_s[r])
+        sim._advance(np.nextafter(now, -np.inf))
+        if sim.clock.next_req[0] != r:  # an earlier request at the same time
+            continue
+        yield sim, int(r), now
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize(("capacity", "wait_weight"), [(2, 1.0), (6, 1.0), (4, 0.0), (4, 3.5)])
+def test_numba_insertion_matches_reference(seed: int, capacity: int, wait_weight: float) -> None:
+    compared = 0
+    for sim, r, now in _states(seed, 40, capacity=capacity, wait_weight=wait_weight):
+        a = kin.best_insertion(
+            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+        )
+        b = best_insertion_reference(
+            sim.net,
+            sim.fleet,
+            sim.veh,
+            sim.req,
+            r,
+            now,
+            sim.max_plan,
+            wait_weight=float(sim.params.wait_weight[0]),
+        )
+        av, ai, aj, acost, astage, _ = a
+        bv, bi, bj, bcost, bstage, _ = b
+        if bv < 0:
+            assert av < 0 and astage == bstage, (a, b)
+        else:
+            assert av >= 0, (a, b)
+            assert acost == pytest.approx(bcost, rel=1e-9, abs=1e-6)
+            if (av, ai, aj) != (bv, bi, bj):  # a tie: the numba choice must cost the same
+                alt = insertion_cost_reference(
+                    sim.net, sim.fleet, sim.veh, sim.req, av, r, ai, aj, now
+                )
+                assert alt == pytest.approx(bcost, rel=1e-9, abs=1e-6)
+        compared += 1
+    assert compared > 20
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_numba_insertion_without_pooling_matches_reference(seed: int) -> None:
+    compared = 0
+    for sim, r, now in _states(seed, 30, pooling=False):
+        a = kin.best_insertion(
+            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+        )
+        b = best_insertion_reference(
+            sim.net,
+            sim.fleet,
+            sim.veh,
+            sim.req,
+            r,
+            now,
+            sim.max_plan,
+            pooling=False,
+            wait_weight=1.0,
+        )
+        assert (a[0] < 0) == (b[0] < 0), (a, b)
+        if b[0] < 0:
+            assert a[4] == b[4]
+        else:
+            assert a[3] == pytest.approx(b[3], rel=1e-9, abs=1e-6)
+            assert a[2] == a[1]  # pickup and drop-off next to each other
+        compared += 1
+    assert compared > 15
+    assert not sim.req.pooled.any()
+
+
+def test_states_exercise_real_plans() -> None:
+    lengths = [int(sim.veh.plan_len.max()) for sim, _, _ in _states(3, 30, capacity=6)]
+    assert max(lengths) >= 6  # plans long enough to test interleaving
+
+
+def test_nearest_idle_matches_reference() -> None:
+    for sim, r, now in _states(11, 30, dispatcher="nearest_idle"):
+        assert sim.params.dispatcher[0] == D_NEAREST_IDLE
+        a = kin.best_insertion(
+            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+        )
+        b = best_insertion_reference(
+            sim.net, sim.fleet, sim.veh, sim.req, r, now, sim.max_plan, nearest_idle=True
+        )
+        assert a[0] == b[0]
+        if b[0] >= 0:
+            assert a[3] == pytest.approx(b[3], rel=1e-12)
+
+
+def test_insertion_costs_matrix_matches_single_searches() -> None:
+    for sim, r, now in _states(4, 10):
+        rs = np.array([r], dtype=np.int64)
+        cost, pi, pj, _ = kin.insertion_costs(
+            sim.net,
+            sim.fleet,
+            sim.veh,
+            sim.req,
+            rs,
+            now,
+            sim.max_plan,
+            True,
+            float(sim.params.wait_weight[0]),
+        )
+        bv, bi, bj, bcost, _, _ = kin.best_insertion(
+            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+        )
+        if bv >= 0:
+            assert cost[0].min() == bcost and np.argmin(cost[0]) == bv
+            assert (pi[0, bv], pj[0, bv]) == (bi, bj)
+        else:
+            assert np.isinf(cost).all()
+
+
+def test_unknown_dispatcher_name() -> None:
+    with pytest.raises(ScenarioError, match="known: insertion, nearest_idle, batch"):
+        dispatcher_code("greedy")

@@ -1,0 +1,204 @@
+"""End to end: every shipped scenario simulated on the Kaiserslautern graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from klshuttle import Router, load_scenario, simulate
+from klshuttle.errors import OutputExistsError
+from klshuttle.sim import net_tables
+from test_sim import check_invariants
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+SHIPPED = sorted(p.name for p in SCENARIOS.glob("*.toml"))
+
+
+@pytest.fixture(scope="session")
+def kl_router(kl_graph) -> Router:
+    return Router(kl_graph)
+
+
+@pytest.fixture(scope="session")
+def runs(kl_osm, kl_cache, kl_graph, kl_router):
+    """Each shipped scenario simulated once (seed of the scenario)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KLSHUTTLE_OSM", str(kl_osm))
+    mp.setenv("KLSHUTTLE_CACHE_DIR", str(kl_cache))
+    try:
+        return {
+            name: simulate(load_scenario(SCENARIOS / name), router=kl_router) for name in SHIPPED
+        }
+    finally:
+        mp.undo()
+
+
+def test_all_five_scenarios_ship() -> None:
+    assert {
+        "base.toml",
+        "trippstadter-line.toml",
+        "hbf-feeder-on-demand.toml",
+        "campus-on-demand.toml",
+        "pfaff-quarter.toml",
+    } <= set(SHIPPED)
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize("name", SHIPPED)
+def test_invariants_hold_on_every_shipped_scenario(runs, kl_graph, kl_router, name: str) -> None:
+    res = runs[name]
+    log = res.log
+    check_invariants(
+        log,
+        kl_graph,
+        net_tables(kl_router),
+        log.trips,
+        capacity=res.scenario.fleet.vehicle.capacity,
+    )
+    # the service does work: most requests with a stop are served
+    k = res.kpis
+    assert k["requests"] == len(res.trips) > 0
+    assert k["served"] > 0.5 * k["requests"], k["rejections"]
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize("name", SHIPPED)
+def test_tables_agree_with_each_other(runs, name: str) -> None:
+    res = runs[name]
+    trips, veh, loads = res.trips, res.vehicles, res.link_loads
+    served = trips["status"] == "served"
+    # passenger-km: trips = vehicles = links
+    pkm = trips.loc[served, "passenger_km"].sum()
+    assert veh["passenger_km"].sum() == pytest.approx(pkm, rel=1e-9)
+    assert loads["passenger_km"].sum() == pytest.approx(pkm, rel=1e-9)
+    assert loads["vehicle_km"].sum() == pytest.approx(veh["km_driven"].sum(), rel=1e-9)
+    assert veh["passengers_served"].sum() == trips.loc[served, "passengers"].sum()
+    # waits and rides are what the times say, detours at least 1 (minus dwell rounding)
+    s = trips[served]
+    assert np.allclose(s["wait_s"], s["pickup_s"] - s["submit_s"])
+    assert np.all(s["detour_factor"] >= 1.0 - 1e-9)
+    # every rejected trip names its reason
+    assert (trips.loc[~served, "reject_reason"] != "").all()
+    # each event row refers to real requests and vehicles
+    ev = res.events
+    assert set(ev.loc[ev["request_id"] >= 0, "request_id"]) <= set(trips["request_id"])
+    assert ev["time_s"].is_monotonic_increasing
+
+
+@pytest.mark.kaiserslautern
+def test_line_scenario_follows_its_timetable(runs) -> None:
+    res = runs["trippstadter-line.toml"]
+    ev = res.events
+    line = res.resolved.lines[0]
+    departures = np.sort(np.concatenate([line.departures_s[d] for d in line.directions]))
+    starts = ev[(ev["event"] == "depart")]
+    # no trip leaves its first stop before its scheduled time: first departures of the day
+    assert starts["time_s"].min() >= departures.min() - 1e-9
+    served = res.trips[res.trips["status"] == "served"]
+    assert not served.empty and (served["pickup_stop"] != "").all()
+
+
+@pytest.mark.kaiserslautern
+def test_hybrid_scenario_uses_line_and_on_demand_vehicles(runs) -> None:
+    res = runs["pfaff-quarter.toml"]
+    n_line = sum(ln.vehicles for ln in res.resolved.lines)
+    served = res.trips[res.trips["status"] == "served"]
+    used = set(served["vehicle"])
+    assert any(v < n_line for v in used) and any(v >= n_line for v in used)
+
+
+@pytest.mark.kaiserslautern
+def test_same_seed_gives_byte_identical_files(kl_env, kl_router, tmp_path: Path) -> None:
+    sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
+    a = simulate(sc, router=kl_router).write(tmp_path / "a")
+    b = simulate(sc, router=kl_router).write(tmp_path / "b")
+    files = sorted(p.name for p in a.iterdir())
+    assert files == sorted(p.name for p in b.iterdir())
+    assert {
+        "trips.csv",
+        "vehicles.csv",
+        "events.csv",
+        "link_loads.geojson",
+        "kpis.json",
+        "scenario.toml",
+    } <= set(files)
+    for name in files:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    other = simulate(sc, seed=sc.seed + 1, router=kl_router)
+    assert other.run_id != simulate(sc, router=kl_router).run_id
+    assert not other.trips["request_s"].equals(pd.read_csv(a / "trips.csv")["request_s"])
+
+
+@pytest.mark.kaiserslautern
+def test_output_folder_is_never_overwritten_silently(
+    kl_env, kl_router, tmp_path: Path, monkeypatch
+) -> None:
+    sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
+    res = simulate(sc, router=kl_router)
+    target = res.write(tmp_path / "out")
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        res.write(target)
+    assert (target / "notes.txt").read_text() == "mine"
+    res.write(target, overwrite=True)
+    assert not (target / "notes.txt").exists() and (target / "trips.csv").exists()
+    # a writer failing half-way leaves neither a folder nor temp files
+    import klshuttle.report as report
+
+    def boom(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(report, "_link_loads_geojson", boom)
+    with pytest.raises(RuntimeError):
+        res.write(tmp_path / "failed")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.kaiserslautern
+def test_kpis_json_matches_the_trip_table(kl_env, kl_router, tmp_path: Path) -> None:
+    sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
+    res = simulate(sc, router=kl_router)
+    folder = res.write(tmp_path / "o")
+    k = json.loads((folder / "kpis.json").read_text())
+    trips = pd.read_csv(folder / "trips.csv")
+    served = trips[trips["status"] == "served"]
+    assert k["served"] == len(served)
+    assert k["wait_mean_s"] == pytest.approx(served["wait_s"].mean(), abs=1e-3)
+    assert k["wait_p95_s"] == pytest.approx(np.percentile(served["wait_s"], 95), abs=1e-2)
+    assert k["pooling_rate"] == pytest.approx(served["pooled"].mean(), abs=1e-6)
+    geo = json.loads((folder / "link_loads.geojson").read_text())
+    assert len(geo["features"]) == len(res.link_loads)
+    assert all(f["geometry"]["type"] == "LineString" for f in geo["features"])
+
+
+@pytest.mark.kaiserslautern
+def test_landuse_impact_is_consistent(kl_env, runs) -> None:
+    from klshuttle.landuse import landuse_impact
+
+    res = runs["hbf-feeder-on-demand.toml"]
+    summary, streets, lots = landuse_impact(res)
+    p = res.scenario.landuse
+    cars = summary["cars_replaced"]["estimate"]
+    assert cars == min(
+        len(res.vehicles) * p.cars_replaced_per_shared_vehicle, summary["car_trips_avoided_per_day"]
+    )
+    spaces = summary["parking_spaces_freed"]
+    assert spaces["total"] == pytest.approx(cars * p.parking_spaces_per_car)
+    assert spaces["on_street"] + spaces["off_street"] + spaces[
+        "not_placed_in_area"
+    ] == pytest.approx(spaces["total"])
+    # no street gives more than its kerb allows, and the pieces add up
+    assert np.all(
+        streets["spaces_freed"] <= streets["kerb_spaces"] * p.on_street_removable_share + 1e-9
+    )
+    assert streets["spaces_freed"].sum() == pytest.approx(spaces["on_street"])
+    assert lots["spaces_freed"].sum() == pytest.approx(spaces["off_street"])
+    assert summary["area_freed_m2"]["total"] == pytest.approx(
+        spaces["on_street"] * p.on_street_m2_per_space
+        + spaces["off_street"] * p.off_street_m2_per_space
+    )
+    assert len(lots) > 0 and lots["spaces"].gt(0).all()
