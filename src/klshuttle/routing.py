@@ -37,10 +37,13 @@ import os
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal, NamedTuple
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 from shapely import LineString
@@ -48,6 +51,7 @@ from shapely import LineString
 from ._kernels import drop_stale_cache
 from ._kernels.astar import astar_path
 from ._kernels.astar import make_workspace as make_astar_workspace
+from ._kernels.dijkstra import make_workspace as make_dijkstra_workspace
 from ._kernels.dijkstra import single_source as _single_source_kernel
 from ._kernels.matrix import all_pairs as _all_pairs_kernel
 from ._kernels.matrix import all_pairs_tree as _all_pairs_tree_kernel
@@ -173,6 +177,22 @@ class KernelGraph:
     arrays and scalars (all arrays read-only). ``*_bucket_width`` /
     ``*_n_buckets`` select the Dijkstra queue and ``*_h_per_m`` is the A*
     bound factor, per weight.
+
+    Examples
+    --------
+    A point-to-point query inside an ``@njit`` function (query mode), with a
+    workspace made once and reused::
+
+        from klshuttle._kernels.astar import astar_path, make_workspace
+
+        ws = make_workspace(n_nodes, n_edges)
+        time_s, length_m, edges = astar_path(
+            indptr, indices, travel_time_s, length_m_per_edge, edge_source,
+            x_m, y_m, time_h_per_m, orig, dest, ws,
+        )  # time_s is inf and edges empty if dest is unreachable
+
+    With a matrix-mode Router, ``router.time_s[o, d]`` is the time and
+    ``_kernels.paths.path_edges(router.pred_edge[o], edge_source, o, d)`` the edges.
     """
 
     n_nodes: int
@@ -190,6 +210,28 @@ class KernelGraph:
     length_n_buckets: int
     time_h_per_m: float
     length_h_per_m: float
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def dijkstra_workspace(self, weight: str) -> tuple[Any, ...]:
+        """A clean Dijkstra workspace for this graph and weight, one per thread.
+
+        Kernels leave it clean, so each thread reuses its own across calls.
+        """
+        key = "dijkstra_" + weight
+        ws = getattr(self._local, key, None)
+        if ws is None:
+            n_buckets = self.for_weight(weight)[3]
+            ws = make_dijkstra_workspace(self.n_nodes, self.n_edges, n_buckets)
+            setattr(self._local, key, ws)
+        return ws  # type: ignore[no-any-return]
+
+    def astar_workspace(self) -> tuple[Any, ...]:
+        """A clean A* workspace for this graph, one per thread."""
+        ws = getattr(self._local, "astar", None)
+        if ws is None:
+            ws = make_astar_workspace(self.n_nodes, self.n_edges)
+            self._local.astar = ws
+        return ws  # type: ignore[no-any-return]
 
     def for_weight(
         self, weight: str
@@ -226,6 +268,7 @@ def kernel_graph(graph: RoadGraph) -> KernelGraph:
     RoutingError
         If an edge has a negative or non-finite travel time or length.
     """
+    drop_stale_cache()  # every routing function comes here before its first kernel
     with _KERNEL_GRAPHS_LOCK:
         kg = _KERNEL_GRAPHS.get(graph)
     if kg is not None:
@@ -265,6 +308,21 @@ def kernel_graph(graph: RoadGraph) -> KernelGraph:
     return kg
 
 
+@contextmanager
+def _dynamic_schedule() -> Iterator[None]:
+    """Hand out the chunks of the parallel kernels dynamically, one at a time.
+
+    numba's default splits a ``prange`` statically into one block per thread;
+    on a shared machine one slowed-down thread then holds up the whole call.
+    The setting is per calling thread and restored afterwards.
+    """
+    previous = numba.set_parallel_chunksize(1)
+    try:
+        yield
+    finally:
+        numba.set_parallel_chunksize(previous)
+
+
 # ------------------------------------------------------------------------ input checks
 def _node(n: int, value: Any, what: str = "node") -> int:
     """``value`` as a node index of a graph with ``n`` nodes, or a RoutingError."""
@@ -278,8 +336,12 @@ def _node(n: int, value: Any, what: str = "node") -> int:
         except TypeError:
             raise RoutingError(f"{what} must be an integer node index, got {value!r}") from None
     if not 0 <= i < n:
-        raise RoutingError(f"{what} {i} is out of range: the graph has nodes 0..{n - 1}")
+        raise RoutingError(f"{what} {i} is out of range: {_node_range(n)}")
     return i
+
+
+def _node_range(n: int) -> str:
+    return f"the graph has nodes 0..{n - 1}" if n else "the graph has no nodes"
 
 
 def _nodes(n: int, values: ArrayLike, what: str = "nodes") -> NDArray[np.int64]:
@@ -293,9 +355,7 @@ def _nodes(n: int, values: ArrayLike, what: str = "nodes") -> NDArray[np.int64]:
         lo, hi = int(arr.min()), int(arr.max())
         if lo < 0 or hi >= n:
             bad = lo if lo < 0 else hi
-            raise RoutingError(
-                f"{what} contain {bad}, out of range: the graph has nodes 0..{n - 1}"
-            )
+            raise RoutingError(f"{what} contain {bad}, out of range: {_node_range(n)}")
     return np.ascontiguousarray(arr, dtype=np.int64)
 
 
@@ -516,12 +576,20 @@ def single_source(
     """
     kg = kernel_graph(graph)
     s = _node(kg.n_nodes, source, "source")
-    w, aux_w, width, n_buckets, _ = kg.for_weight(weight)
+    w, aux_w, width, _, _ = kg.for_weight(weight)
     limit = math.inf if cutoff is None else float(cutoff)
     if math.isnan(limit):
         raise RoutingError("cutoff must be a number, got nan")
     dist, aux, pred = _single_source_kernel(
-        kg.indptr, kg.indices, w, aux_w, kg.edge_source, width, n_buckets, s, limit
+        kg.indptr,
+        kg.indices,
+        w,
+        aux_w,
+        kg.edge_source,
+        width,
+        s,
+        limit,
+        kg.dijkstra_workspace(weight),
     )
     time_s, length_m = (dist, aux) if weight == "travel_time_s" else (aux, dist)
     return ShortestPathTree(
@@ -540,8 +608,6 @@ def shortest_path(
 ) -> Route:
     """Point-to-point shortest path by A* (early exit, straight-line bound).
 
-    Allocates a fresh search workspace per call; a :class:`Router` reuses one.
-
     Raises
     ------
     UnreachableError
@@ -550,8 +616,7 @@ def shortest_path(
     kg = kernel_graph(graph)
     o = _node(kg.n_nodes, orig, "origin")
     d = _node(kg.n_nodes, dest, "destination")
-    ws = make_astar_workspace(kg.n_nodes, kg.n_edges)
-    return _astar_route(graph, kg, _weight(weight), o, d, ws)
+    return _astar_route(graph, kg, _weight(weight), o, d, kg.astar_workspace())
 
 
 def _astar_route(
@@ -584,9 +649,17 @@ def one_to_many(
     kg = kernel_graph(graph)
     s = _node(kg.n_nodes, source, "source")
     t = _nodes(kg.n_nodes, targets, "targets")
-    w, aux_w, width, n_buckets, _ = kg.for_weight(weight)
+    w, aux_w, width, _, _ = kg.for_weight(weight)
     cost, _ = _one_to_many_kernel(
-        kg.indptr, kg.indices, w, aux_w, kg.edge_source, width, n_buckets, s, t.ravel()
+        kg.indptr,
+        kg.indices,
+        w,
+        aux_w,
+        kg.edge_source,
+        width,
+        s,
+        t.ravel(),
+        kg.dijkstra_workspace(weight),
     )
     return cost.reshape(t.shape)
 
@@ -637,7 +710,8 @@ def cost_matrix(
     w, _, width, n_buckets, _ = kg.for_weight(weight)
     out = np.empty((o.size, d.size), dtype=dt)
     if o.size and d.size:
-        _many_to_many_kernel(kg.indptr, kg.indices, w, width, n_buckets, o, d, out)
+        with _dynamic_schedule():
+            _many_to_many_kernel(kg.indptr, kg.indices, w, width, n_buckets, o, d, out)
     return out
 
 
@@ -691,7 +765,8 @@ def all_pairs(
     )
     w, _, width, n_buckets, _ = kg.for_weight(weight)
     out = np.empty((n, n), dtype=dt)
-    _all_pairs_kernel(kg.indptr, kg.indices, w, width, n_buckets, out)
+    with _dynamic_schedule():
+        _all_pairs_kernel(kg.indptr, kg.indices, w, width, n_buckets, out)
     return out
 
 
@@ -742,7 +817,7 @@ class Router:
     All routing is on travel time. Unreachable pairs: :meth:`travel_time` and
     :meth:`matrix` return ``inf``; :meth:`route` raises UnreachableError.
     Invalid node indices raise RoutingError. Methods may be called from several
-    threads (query mode keeps one search workspace per thread).
+    threads (searches use one workspace per thread).
     """
 
     def __init__(
@@ -784,7 +859,6 @@ class Router:
         self._cache_lock = threading.Lock()
         self._hits = 0
         self._misses = 0
-        self._local = threading.local()
         self._time_s: NDArray[np.float64] | None = None
         self._length_m: NDArray[np.float64] | None = None
         self._pred_edge: NDArray[np.int32] | None = None
@@ -797,18 +871,19 @@ class Router:
         time_s = np.full((n, n), np.inf)
         length_m = np.full((n, n), np.inf)
         pred = np.full((n, n), -1, dtype=np.int32)
-        _all_pairs_tree_kernel(
-            kg.indptr,
-            kg.indices,
-            kg.travel_time_s,
-            kg.length_m,
-            kg.edge_source,
-            kg.time_bucket_width,
-            kg.time_n_buckets,
-            time_s,
-            length_m,
-            pred,
-        )
+        with _dynamic_schedule():
+            _all_pairs_tree_kernel(
+                kg.indptr,
+                kg.indices,
+                kg.travel_time_s,
+                kg.length_m,
+                kg.edge_source,
+                kg.time_bucket_width,
+                kg.time_n_buckets,
+                time_s,
+                length_m,
+                pred,
+            )
         self._time_s = _frozen(time_s)
         self._length_m = _frozen(length_m)
         self._pred_edge = _frozen(pred)
@@ -948,13 +1023,6 @@ class Router:
         return cost_matrix(self.graph, o, d)
 
     # ------------------------------------------------------------ query cache
-    def _workspace(self) -> tuple[Any, ...]:
-        ws = getattr(self._local, "ws", None)
-        if ws is None:
-            ws = make_astar_workspace(self._n, self.kernel_graph.n_edges)
-            self._local.ws = ws
-        return ws  # type: ignore[no-any-return]
-
     def _query(self, o: int, d: int) -> Route | None:
         """A* route from ``o`` to ``d`` (valid indices) through the LRU cache; None if unreachable."""
         key = (o, d)
@@ -966,7 +1034,12 @@ class Router:
                     return self._cache[key]
         try:
             route: Route | None = _astar_route(
-                self.graph, self.kernel_graph, "travel_time_s", o, d, self._workspace()
+                self.graph,
+                self.kernel_graph,
+                "travel_time_s",
+                o,
+                d,
+                self.kernel_graph.astar_workspace(),
             )
         except UnreachableError:
             route = None
@@ -1000,6 +1073,7 @@ def routing_kernels() -> dict[str, Any]:
         "single_source": _single_source_kernel,
         "astar_path": astar_path,
         "make_astar_workspace": make_astar_workspace,
+        "make_dijkstra_workspace": make_dijkstra_workspace,
         "one_to_many": _one_to_many_kernel,
         "many_to_many": _many_to_many_kernel,
         "all_pairs": _all_pairs_kernel,

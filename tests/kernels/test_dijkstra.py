@@ -12,12 +12,17 @@ from strategies import road_graphs
 
 from graph_factory import make_graph
 from klshuttle import RoadGraph
-from klshuttle._kernels.dijkstra import single_source
+from klshuttle._kernels.dijkstra import make_workspace, single_source
 from klshuttle.reference import dijkstra_reference
 from klshuttle.routing import bucket_width
 from routing_checks import assert_tree
 
 QUEUES = ("buckets", "heap")
+
+
+def assert_clean(ws: tuple) -> None:
+    """A workspace is ready for the next search: nothing settled, no bucket entries."""
+    assert (ws[0] == 0).all() and (ws[6] == -1).all()
 
 
 def run(
@@ -35,9 +40,11 @@ def run(
     else:
         width, n_buckets = bucket_width(w, graph.n_nodes)
         assert width > 0.0, "this graph should use the bucket queue"
+    ws = make_workspace(graph.n_nodes, graph.n_edges, n_buckets)
     dist, aux, pred = single_source(
-        graph.indptr, graph.indices, w, aux_w, graph.edge_source, width, n_buckets, source, cutoff
+        graph.indptr, graph.indices, w, aux_w, graph.edge_source, width, source, cutoff, ws
     )
+    assert_clean(ws)
     assert dist.dtype == np.float64 and pred.dtype == np.int64
     assert_tree(graph, source, dist, aux, pred, w, aux_w)
     return dist, aux, pred

@@ -26,6 +26,7 @@ from routing_checks import assert_tree
 def stacked(graph: RoadGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All single-source trees on travel time, row by row."""
     kg = kernel_graph(graph)
+    ws = kg.dijkstra_workspace("travel_time_s")
     rows = [
         single_source(
             kg.indptr,
@@ -34,9 +35,9 @@ def stacked(graph: RoadGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
             kg.length_m,
             kg.edge_source,
             kg.time_bucket_width,
-            kg.time_n_buckets,
             s,
             np.inf,
+            ws,
         )
         for s in range(graph.n_nodes)
     ]
@@ -131,12 +132,14 @@ def test_subsets_with_repeats_and_early_exit(graph: RoadGraph, data: st.DataObje
             kg.length_m,
             kg.edge_source,
             kg.time_bucket_width,
-            kg.time_n_buckets,
             origins[0],
             np.asarray(destinations, dtype=np.int64),
+            kg.dijkstra_workspace("travel_time_s"),
         )
         assert np.array_equal(cost, dist[origins[0], destinations])
         assert np.array_equal(aux_cost, aux[origins[0], destinations])
+        ws = kg.dijkstra_workspace("travel_time_s")  # left clean after the early exit
+        assert (ws[0] == 0).all() and (ws[6] == -1).all()
 
 
 def test_more_sources_than_chunks() -> None:

@@ -39,6 +39,7 @@ from . import njit
 from .heap import heap_pop, heap_push
 
 __all__ = [
+    "clear_settled",
     "dijkstra_into",
     "make_workspace",
     "reset_tree",
@@ -107,18 +108,20 @@ def _buckets_into(
     n_settled = 0
     slot = 0
     bucket = 0  # absolute index of the bucket in `slot`
-    last_bucket = cutoff * inv_width + 1.0  # later buckets hold only d > cutoff
+    # buckets after `last_bucket` hold only nodes farther than the cutoff
+    last = cutoff * inv_width + 1.0
+    last_bucket = np.int64(last) if last < 4.0e18 else np.int64(4.0e18)
     remaining = n_targets
     stopped_early = False
     while live > 0:
         e = head[slot]
-        if e < 0:
+        while e < 0:  # live > 0: some bucket ahead is not empty
             slot = (slot + 1) & mask
             bucket += 1
-            if bucket > last_bucket:
-                stopped_early = True
-                break
-            continue
+            e = head[slot]
+        if bucket > last_bucket:
+            stopped_early = True
+            break
         # Pop one entry. Pushes never go to the current bucket (nd >= d + width),
         # so the bucket empties and the lists stay whole for the cleanup below.
         head[slot] = enext[e]
@@ -294,6 +297,15 @@ def reset_tree(
 
 
 @njit
+def clear_settled(ws: tuple, n_settled: int) -> None:
+    """Clean ``ws`` after a search whose ``dist`` / ``pred_edge`` the caller keeps."""
+    settled = ws[0]
+    order = ws[1]
+    for i in range(n_settled):
+        settled[order[i]] = 0
+
+
+@njit
 def tree_sums(
     order: NDArray[np.int32],
     n_settled: int,
@@ -326,11 +338,15 @@ def single_source(
     aux_weight: NDArray[np.float64],
     edge_source: NDArray[np.int32],
     bucket_width: float,
-    n_buckets: int,
     source: int,
     cutoff: float,
+    ws: tuple,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
-    """Shortest paths from ``source`` to every node.
+    """Shortest paths from ``source`` to every node, in new arrays.
+
+    ``ws`` is a clean workspace from :func:`make_workspace` (with the bucket
+    count that goes with ``bucket_width``); it is clean again on return, so
+    one workspace serves any number of calls.
 
     Returns
     -------
@@ -343,14 +359,13 @@ def single_source(
         and unreached nodes.
     """
     n = indptr.shape[0] - 1
-    m = indices.shape[0]
     dist = np.full(n, np.inf)
     aux = np.full(n, np.inf)
     pred_edge = np.full(n, -1, dtype=np.int64)
-    ws = make_workspace(n, m, n_buckets)
     no_targets = np.zeros(0, dtype=np.uint8)
     n_settled = dijkstra_into(
         indptr, indices, weight, bucket_width, source, cutoff, no_targets, 0, dist, pred_edge, ws
     )
     tree_sums(ws[1], n_settled, pred_edge, edge_source, aux_weight, aux)
+    clear_settled(ws, n_settled)
     return dist, aux, pred_edge

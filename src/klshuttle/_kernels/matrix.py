@@ -3,7 +3,9 @@
 The parallel kernels split the sources into contiguous chunks, one ``prange``
 iteration per chunk, and allocate the search workspace once per chunk. Each
 source's row depends only on the graph and the source, so the results do not
-depend on the number of threads or on scheduling.
+depend on the number of threads or on scheduling. ``routing.py`` calls them
+with ``numba.set_parallel_chunksize(1)``, so that idle threads pick up the
+remaining chunks (numba's default hands each thread one fixed block).
 
 ``bucket_width`` / ``n_buckets`` select the priority queue of
 :func:`~klshuttle._kernels.dijkstra.dijkstra_into` (``routing.bucket_width``
@@ -17,7 +19,7 @@ from numba import prange
 from numpy.typing import NDArray
 
 from . import njit, njit_parallel
-from .dijkstra import dijkstra_into, make_workspace, reset_tree, tree_sums
+from .dijkstra import clear_settled, dijkstra_into, make_workspace, reset_tree, tree_sums
 
 __all__ = ["MAX_CHUNKS", "all_pairs", "all_pairs_tree", "many_to_many", "one_to_many"]
 
@@ -53,11 +55,14 @@ def one_to_many(
     aux_weight: NDArray[np.float64],
     edge_source: NDArray[np.int32],
     bucket_width: float,
-    n_buckets: int,
     source: int,
     targets: NDArray[np.integer],
+    ws: tuple,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Costs from ``source`` to each target, stopping once all targets are settled.
+
+    ``ws`` is a clean workspace (see ``dijkstra.make_workspace``), clean again
+    on return.
 
     Returns
     -------
@@ -66,16 +71,15 @@ def one_to_many(
         where unreachable.
     """
     n = indptr.shape[0] - 1
-    m = indices.shape[0]
     mask, n_distinct = _target_mask(n, targets)
     dist = np.full(n, np.inf)
     aux = np.full(n, np.inf)
     pred_edge = np.full(n, -1, dtype=np.int64)
-    ws = make_workspace(n, m, n_buckets)
     n_settled = dijkstra_into(
         indptr, indices, weight, bucket_width, source, np.inf, mask, n_distinct, dist, pred_edge, ws
     )
     tree_sums(ws[1], n_settled, pred_edge, edge_source, aux_weight, aux)
+    clear_settled(ws, n_settled)
     cost = np.empty(targets.shape[0], dtype=np.float64)
     aux_cost = np.empty(targets.shape[0], dtype=np.float64)
     for j in range(targets.shape[0]):

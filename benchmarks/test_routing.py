@@ -1,0 +1,205 @@
+"""Routing benchmarks: each group holds klshuttle and its reference, measured in one run.
+
+Run with::
+
+    pytest benchmarks --benchmark-only --benchmark-columns=min,median,mean,rounds
+
+and compare medians within a group (``python benchmarks/ratios.py`` on a
+``--benchmark-json`` file does it). Names pair up as
+``test_<group>[klshuttle]`` / ``test_<group>[networkx]`` / ``test_<group>[scipy]``.
+Every timed call covers a whole set of inputs (50 sources, or 1,000 pairs),
+identical for all contenders, so no contender gains from repeating one search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import networkx as nx
+import numba
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import dijkstra
+
+from klshuttle import RoadGraph, Router
+from klshuttle.routing import all_pairs, single_source
+
+
+def _info(benchmark: Any, warm: dict[str, Any], what: str, n_calls: int, **extra: Any) -> None:
+    benchmark.extra_info.update(warm)
+    benchmark.extra_info.update({"measures": what, "calls_per_round": n_calls, **extra})
+
+
+def _check_same(a: float, b: float) -> None:
+    assert abs(a - b) <= 1e-9 * max(abs(a), abs(b)), (a, b)
+
+
+# ------------------------------------------------------------------- single source
+@pytest.mark.benchmark(group="single_source")
+@pytest.mark.parametrize("impl", ["klshuttle", "networkx", "scipy"])
+def test_single_source(
+    benchmark: Any,
+    impl: str,
+    kl_graph: RoadGraph,
+    nx_graph: nx.DiGraph,
+    csgraph: sp.csr_matrix,
+    sources: list[int],
+    warm: dict[str, Any],
+) -> None:
+    runs: dict[str, Callable[[int], Any]] = {
+        "klshuttle": lambda s: single_source(kl_graph, s).travel_time_s,
+        "networkx": lambda s: nx.single_source_dijkstra_path_length(
+            nx_graph, s, weight="travel_time_s"
+        ),
+        "scipy": lambda s: dijkstra(csgraph, indices=s),
+    }
+    run = runs[impl]
+
+    def all_sources() -> Any:
+        return [run(s) for s in sources]
+
+    result = benchmark(all_sources)
+    _info(
+        benchmark,
+        warm,
+        f"{impl}: one-to-all shortest travel times from each of {len(sources)} random sources",
+        len(sources),
+    )
+    ours = single_source(kl_graph, sources[-1]).travel_time_s
+    last = result[-1]
+    if impl == "networkx":
+        last = np.array([last[v] for v in range(kl_graph.n_nodes)])
+    np.testing.assert_allclose(ours, last, rtol=1e-9)
+
+
+# ------------------------------------------------------------------ point to point
+@pytest.mark.benchmark(group="point_to_point")
+@pytest.mark.parametrize("impl", ["klshuttle", "networkx"])
+def test_point_to_point(
+    benchmark: Any,
+    impl: str,
+    query_router: Router,
+    nx_graph: nx.DiGraph,
+    pairs: list[tuple[int, int]],
+    warm: dict[str, Any],
+) -> None:
+    if impl == "klshuttle":
+
+        def all_pairs_() -> list[float]:
+            return [query_router.route(o, d).travel_time_s for o, d in pairs]
+
+        what = "klshuttle: Router(mode='query', cache_size=0).route(o, d) (A*: time, length, node path)"
+    else:
+
+        def all_pairs_() -> list[float]:
+            return [
+                nx.bidirectional_dijkstra(nx_graph, o, d, weight="travel_time_s")[0]
+                for o, d in pairs
+            ]
+
+        what = "networkx: bidirectional_dijkstra(G, o, d) (time and node path)"
+    times = benchmark(all_pairs_)
+    _info(benchmark, warm, f"{what}, {len(pairs)} random pairs", len(pairs))
+    for (o, d), t in list(zip(pairs, times, strict=True))[::50]:
+        _check_same(t, query_router.travel_time(o, d))
+
+
+# ------------------------------------------------------------------- router lookup
+@pytest.mark.benchmark(group="router_lookup")
+@pytest.mark.parametrize("impl", ["klshuttle", "networkx"])
+def test_router_lookup(
+    benchmark: Any,
+    impl: str,
+    router: Router,
+    nx_graph: nx.DiGraph,
+    pairs: list[tuple[int, int]],
+    warm: dict[str, Any],
+) -> None:
+    if impl == "klshuttle":
+
+        def all_pairs_() -> list[float]:
+            return [router.travel_time(o, d) for o, d in pairs]
+
+        what = "klshuttle: Router.travel_time(o, d) in matrix mode (table lookup)"
+    else:
+
+        def all_pairs_() -> list[float]:
+            return [
+                nx.bidirectional_dijkstra(nx_graph, o, d, weight="travel_time_s")[0]
+                for o, d in pairs
+            ]
+
+        what = "networkx: bidirectional_dijkstra(G, o, d)"
+    times = benchmark(all_pairs_)
+    _info(
+        benchmark, warm, f"{what}, {len(pairs)} random pairs", len(pairs), router_mode=router.mode
+    )
+    for (o, d), t in list(zip(pairs, times, strict=True))[::50]:
+        _check_same(t, router.travel_time(o, d))
+
+
+@pytest.mark.benchmark(group="router_route")
+@pytest.mark.parametrize("impl", ["klshuttle", "networkx"])
+def test_router_route(
+    benchmark: Any,
+    impl: str,
+    router: Router,
+    nx_graph: nx.DiGraph,
+    pairs: list[tuple[int, int]],
+    warm: dict[str, Any],
+) -> None:
+    if impl == "klshuttle":
+
+        def all_pairs_() -> list[int]:
+            return [router.route(o, d).nodes.size for o, d in pairs]
+
+        what = "klshuttle: Router.route(o, d) in matrix mode (path from the predecessor table)"
+    else:
+
+        def all_pairs_() -> list[int]:
+            return [
+                len(nx.bidirectional_dijkstra(nx_graph, o, d, weight="travel_time_s")[1])
+                for o, d in pairs
+            ]
+
+        what = "networkx: bidirectional_dijkstra(G, o, d) (time and node path)"
+    sizes = benchmark(all_pairs_)
+    _info(
+        benchmark, warm, f"{what}, {len(pairs)} random pairs", len(pairs), router_mode=router.mode
+    )
+    assert sum(sizes) > len(pairs)
+
+
+# ----------------------------------------------------------------------- all pairs
+@pytest.mark.benchmark(group="all_pairs")
+@pytest.mark.parametrize("impl", ["klshuttle", "klshuttle_float64", "scipy"])
+def test_all_pairs(
+    benchmark: Any,
+    impl: str,
+    kl_graph: RoadGraph,
+    csgraph: sp.csr_matrix,
+    router: Router,
+    warm: dict[str, Any],
+) -> None:
+    runs: dict[str, tuple[Callable[[], Any], str]] = {
+        "klshuttle": (
+            lambda: all_pairs(kl_graph),
+            "klshuttle: all_pairs(graph) (float32, parallel over sources)",
+        ),
+        "klshuttle_float64": (
+            lambda: all_pairs(kl_graph, dtype=np.float64),
+            "klshuttle: all_pairs(graph, dtype=float64) (parallel over sources)",
+        ),
+        "scipy": (
+            lambda: dijkstra(csgraph),
+            "scipy: csgraph.dijkstra(G) over all sources (float64)",
+        ),
+    }
+    run, what = runs[impl]
+    result = benchmark(run)
+    _info(benchmark, warm, what, 1, n_nodes=kl_graph.n_nodes, numba_threads=numba.get_num_threads())
+    np.testing.assert_allclose(
+        result, router.time_s, rtol=1e-6 if result.dtype == np.float32 else 1e-9
+    )
