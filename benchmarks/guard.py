@@ -57,13 +57,15 @@ def check(run: dict[str, Any], floors: list[dict[str, Any]]) -> tuple[list[str],
         label = f"{group}: {ours} vs {ref}"
         if (group, ours) not in med or (group, ref) not in med:
             failures.append(f"{label}: not in this benchmark run (floor {floor:g}x)")
-            lines.append(f"{label:<52} {'missing':>10} {floor:>9.1f}x  MISSING")
+            lines.append(f"{label:<52} {'missing':>10} {floor:>9.3g}x  MISSING")
             continue
         ratio = med[(group, ref)] / med[(group, ours)]
         ok = ratio >= floor
-        lines.append(f"{label:<52} {ratio:>9.1f}x {floor:>9.1f}x  {'ok' if ok else 'BELOW FLOOR'}")
+        lines.append(f"{label:<52} {ratio:>9.3g}x {floor:>9.3g}x  {'ok' if ok else 'BELOW FLOOR'}")
         if not ok:
-            failures.append(f"{label}: ratio {ratio:.2f}x is below its floor {floor:g}x ({f['guards']})")
+            failures.append(
+                f"{label}: ratio {ratio:.2f}x is below its floor {floor:g}x ({f['guards']})"
+            )
     return lines, failures
 
 

@@ -1066,7 +1066,7 @@ def summarize_requests(requests: Requests, graph: RoadGraph) -> DemandSummary:
     fastest path for the shuttle (edge speeds capped by the vehicle's maximum
     speed), both from the origin node to the destination node.
     """
-    from ._network import pair_costs
+    from .routing import pair_costs
 
     n = len(requests)
     hours = (requests.time_s // 3600).astype(int)
@@ -1074,8 +1074,8 @@ def summarize_requests(requests: Requests, graph: RoadGraph) -> DemandSummary:
     tags, counts = np.unique(requests.tag, return_counts=True)
     per_tag = {str(t): int(c) for t, c in zip(tags, counts, strict=True)}
     if n:
-        dist = pair_costs(graph, requests.origin_node, requests.dest_node, weight="length")
-        tt = pair_costs(graph, requests.origin_node, requests.dest_node, weight="time")
+        dist = pair_costs(graph, requests.origin_node, requests.dest_node, weight="length_m")
+        tt = pair_costs(graph, requests.origin_node, requests.dest_node, weight="travel_time_s")
         finite = np.isfinite(tt)
         mean_d = float(dist[finite].mean()) if finite.any() else math.nan
         mean_t = float(tt[finite].mean()) if finite.any() else math.nan

@@ -195,9 +195,5 @@ Map data © OpenStreetMap contributors (ODbL).</p>
 
 def write_html(result: Result, path: Path) -> None:
     """Write the report to ``path``."""
-    landuse = None
-    if "landuse" in result.scenario.outputs.which:
-        from .landuse import landuse_impact
-
-        landuse, _, _ = landuse_impact(result)
+    landuse = result.landuse()[0] if "landuse" in result.scenario.outputs.which else None
     path.write_text(render_html(result, landuse), encoding="utf-8")

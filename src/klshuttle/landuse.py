@@ -346,7 +346,7 @@ def write_landuse(result: Result, folder: Path) -> None:
     """Write landuse.json, landuse_streets.csv and landuse.geojson into ``folder``."""
     from .report import _csv, _geojson, _json, _plain
 
-    summary, streets, lots = landuse_impact(result)
+    summary, streets, lots = result.landuse()
     _json(dict(summary), folder / "landuse.json")
     graph = result.resolved.graph
     by_street = (

@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .errors import MapBuildError, MapSourceError
 from .graph import GRAPH_FORMAT_VERSION, RoadGraph
-from .paths import cache_dir, maps_dir
+from .paths import cache_dir, file_sha256, maps_dir
 
 __all__ = [
     "DEFAULT_ROAD_CLASSES",
@@ -410,14 +410,6 @@ def _first_pydantic_message(exc: Exception) -> str:
     return str(exc)
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _cache_stem(src: MapSource) -> str:
     if src.kind == "file" and src.path is not None:
         name = src.path.name
@@ -432,7 +424,7 @@ def _cache_stem(src: MapSource) -> str:
 
 def _cache_key(src: MapSource, settings: BuildSettings) -> str:
     if src.kind == "file" and src.path is not None:
-        ident = "file:" + _file_sha256(src.path)
+        ident = "file:" + file_sha256(src.path)
     elif src.kind == "place":
         ident = f"place:{src.place}"
     else:
@@ -587,7 +579,7 @@ def build_graph(source: MapSource, settings: BuildSettings | None = None) -> Roa
     if source.kind == "file":
         assert source.path is not None  # guaranteed by resolve_map_source
         raw = _raw_graph_from_file(source.path)
-        content = _file_sha256(source.path)
+        content = file_sha256(source.path)
     else:
         raw = _raw_graph_online(source)
         content = None

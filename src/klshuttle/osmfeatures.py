@@ -14,7 +14,6 @@ commercial when its tag names a commercial use or it stands in
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from numpy.typing import NDArray
 from .errors import MapSourceError
 from .graph import to_metric
 from .maps import MapSource, resolve_map_source
-from .paths import cache_dir
+from .paths import cache_dir, file_sha256
 
 __all__ = [
     "BUILDING_COMMERCIAL",
@@ -204,14 +203,6 @@ _FIELDS = (
 )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load_features(
     source: str | Path | MapSource | None = None, *, use_cache: bool = True
 ) -> OsmFeatures:
@@ -236,7 +227,7 @@ def load_features(
             f"{src.describe()}: bus stops, buildings and land use are read from an OSM "
             "file; pass one with --osm, [map] osm or KLSHUTTLE_OSM"
         )
-    digest = _sha256(src.path)
+    digest = file_sha256(src.path)
     cache_file = cache_dir() / f"features-{digest[:16]}-v{FEATURES_FORMAT_VERSION}.npz"
     if use_cache and cache_file.is_file():
         try:

@@ -1,4 +1,4 @@
-"""Where klshuttle looks for maps and keeps its caches.
+"""Where klshuttle looks for maps and keeps its caches, and file content hashes.
 
 The maps folder is ``$KLSHUTTLE_MAPS_DIR`` if set, else the ``maps/`` folder of
 the source checkout klshuttle runs from (an editable install), else ``./maps``.
@@ -8,10 +8,11 @@ The cache of compiled road graphs is ``$KLSHUTTLE_CACHE_DIR`` if set, else
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["cache_dir", "maps_dir"]
+__all__ = ["cache_dir", "file_sha256", "maps_dir"]
 
 
 def _checkout_root() -> Path | None:
@@ -39,3 +40,12 @@ def cache_dir() -> Path:
     if env:
         return Path(env).expanduser()
     return maps_dir() / "cache"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file's content (the key of every cache)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

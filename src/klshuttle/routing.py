@@ -78,6 +78,7 @@ __all__ = [
     "cost_matrix",
     "kernel_graph",
     "one_to_many",
+    "pair_costs",
     "route_linestring",
     "router_matrix_bytes",
     "routing_kernels",
@@ -712,6 +713,35 @@ def cost_matrix(
     if o.size and d.size:
         with _dynamic_schedule():
             _many_to_many_kernel(kg.indptr, kg.indices, w, width, n_buckets, o, d, out)
+    return out
+
+
+def pair_costs(
+    graph: RoadGraph,
+    origins: ArrayLike,
+    destinations: ArrayLike,
+    *,
+    weight: Weight = "travel_time_s",
+    chunk: int = 256,
+) -> NDArray[np.float64]:
+    """Shortest cost of each (origin, destination) pair (``inf`` where unreachable).
+
+    One search per distinct origin, grouped in chunks of ``chunk`` origins so
+    that memory stays bounded on large graphs.
+    """
+    o = _nodes(graph.n_nodes, origins, "origins")
+    d = _nodes(graph.n_nodes, destinations, "destinations")
+    if o.shape != d.shape:
+        raise RoutingError(f"origins and destinations differ in length: {len(o)} vs {len(d)}")
+    out = np.empty(len(o), dtype=np.float64)
+    if len(o) == 0:
+        return out
+    uniq, inverse = np.unique(o, return_inverse=True)
+    for a in range(0, len(uniq), chunk):
+        rows = np.flatnonzero((inverse >= a) & (inverse < a + chunk))
+        targets, t_inv = np.unique(d[rows], return_inverse=True)
+        costs = cost_matrix(graph, uniq[a : a + chunk], targets, weight=weight)
+        out[rows] = costs[inverse[rows] - a, t_inv]
     return out
 
 

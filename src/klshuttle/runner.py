@@ -78,6 +78,18 @@ class Result:
     resolved: ResolvedScenario = field(repr=False)
     log: EventLog = field(repr=False)
     timings_s: dict[str, float] = field(default_factory=dict)
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def landuse(self) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+        """The land-use impact of this run (computed once): summary, streets, car parks.
+
+        See :func:`klshuttle.landuse.landuse_impact`.
+        """
+        if "landuse" not in self._cache:
+            from .landuse import landuse_impact
+
+            self._cache["landuse"] = landuse_impact(self)
+        return self._cache["landuse"]  # type: ignore[no-any-return]
 
     def write(self, folder: str | Path | None = None, *, overwrite: bool = False) -> Path:
         """Write the output files into ``folder`` (default: the scenario's ``[outputs]``).

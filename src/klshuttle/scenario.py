@@ -60,6 +60,7 @@ from pydantic_core import PydanticCustomError
 
 from .errors import ScenarioError
 from .maps import DEFAULT_ROAD_CLASSES, BuildSettings
+from .paths import file_sha256
 from .places import suggest
 
 __all__ = [
@@ -1091,22 +1092,14 @@ def _toml_ready(value: Any) -> Any:
 def _file_fingerprint(path: str) -> str:
     p = Path(path)
     if p.is_file():
-        return "sha256:" + _sha256_file(p)
+        return "sha256:" + file_sha256(p)
     if p.is_dir():
         h = hashlib.sha256()
         for f in sorted(q for q in p.rglob("*") if q.is_file()):
             h.update(f.relative_to(p).as_posix().encode())
-            h.update(_sha256_file(f).encode())
+            h.update(file_sha256(f).encode())
         return "sha256:" + h.hexdigest()
     return f"missing:{p.name}"
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _map_fingerprint(source: str | None) -> str:
@@ -1118,7 +1111,7 @@ def _map_fingerprint(source: str | None) -> str:
     except MapSourceError:
         return f"unresolved:{source}"
     if src.kind == "file" and src.path is not None:
-        return "sha256:" + _sha256_file(src.path)
+        return "sha256:" + file_sha256(src.path)
     return f"{src.kind}:{src.place or src.bbox}"
 
 

@@ -373,11 +373,9 @@ class Line:
 
 
 def _segment_times(graph: RoadGraph, nodes: NDArray[np.int32]) -> NDArray[np.float64]:
-    from ._network import shortest_costs
+    from .routing import pair_costs
 
-    uniq, inv = np.unique(nodes[:-1], return_inverse=True)
-    costs = shortest_costs(graph, uniq, weight="time")
-    return costs[inv, nodes[1:]]
+    return pair_costs(graph, nodes[:-1], nodes[1:], weight="travel_time_s")
 
 
 def _build_line(
