@@ -100,6 +100,35 @@ def test_idle_policy_depot_sends_vehicles_home() -> None:
     assert legs["to_node"][-1] == 0
 
 
+def test_demand_rebalancing_moves_idle_vehicles_towards_recent_requests() -> None:
+    from klshuttle.dispatch import DemandRebalancer
+
+    # two vehicles idle at node 0; all requests start at node 9 of a 10-node street
+    g = line_graph(10, tt_s=60.0)
+    net = reference_net(g)
+    tr = trips([100, 200, 300, 1000, 1900], [9, 9, 9, 9, 9], [8, 8, 8, 8, 8], max_wait_s=1200)
+    reb = DemandRebalancer(net, np.array([0, 5, 9], dtype=np.int32))
+    sim = OnDemandSimulation(
+        net,
+        fleet([0, 0]),
+        tr,
+        start_s=0.0,
+        end_s=3600.0,
+        idle_policy="demand",
+        rebalance_interval_s=900.0,
+        rebalancer=reb,
+    )
+    log = sim.run_to_end()
+    names = [EVENT_NAMES[e] for e in log.events["event"]]
+    assert "rebalance" in names
+    targets = log.events["info"][[n == "rebalance" for n in names]]
+    assert set(targets.tolist()) == {9}  # every request came from node 9
+    # the request after the first rebalancing waits less than the ones before it
+    wait = log.requests["pickup_s"] - tr.t_submit_s
+    assert wait[4] < wait[0]
+    check_invariants(log, g, net, tr, capacity=4)
+
+
 def test_bad_settings_are_refused() -> None:
     with pytest.raises(KlshuttleError, match="after its start"):
         OnDemandSimulation(NET5, fleet([0]), trips([1], [1], [2]), start_s=10, end_s=10)

@@ -304,6 +304,8 @@ def run(
         result = simulate(sc, progress=progress)
         folder = result.write(target, overwrite=overwrite)
     print_run_summary(result)
+    for w in result.resolved.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
     console.print(f"wrote {display_path(folder)}/ (run id {result.run_id})")
 
 
