@@ -343,7 +343,7 @@ def print_run_summary(result: Any) -> None:
         rows.append((f"  rejected: {reason}", f"{n:,}"))
     for name, value in rows:
         table.add_row(name, value)
-    timings = ", ".join(f"{name} {sec:.1f} s" for name, sec in result.timings_s.items())
+    timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
     console.print(f"[dim]{timings}[/dim]")
 
