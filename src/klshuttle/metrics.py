@@ -67,7 +67,7 @@ VEHICLE_COLUMNS = [
     "km_driven",
     "empty_km",
     "km_with_passengers",
-    "rebalance_km",
+    "repositioning_km",
     "depot_km",
     "passenger_km",
     "hours_in_service",
@@ -127,6 +127,10 @@ def _leg_lengths_m(log: EventLog, net: Net) -> np.ndarray:
 def vehicles_table(log: EventLog, net: Net, trips: pd.DataFrame) -> pd.DataFrame:
     """One row per vehicle: distances, passenger-km, hours in service, passengers.
 
+    ``repositioning_km`` is driven empty to where the vehicle is needed next
+    (rebalancing towards demand, or a line vehicle's drive to the first stop of
+    its next trip); ``depot_km`` is driven back to the depot.
+
     Hours in service run from service start until the vehicle went off
     service at its depot (or its last leg ended, if it never did).
     """
@@ -157,7 +161,7 @@ def vehicles_table(log: EventLog, net: Net, trips: pd.DataFrame) -> pd.DataFrame
             "km_driven": per_vehicle(length_km),
             "empty_km": per_vehicle(length_km * (load == 0)),
             "km_with_passengers": per_vehicle(length_km * (load > 0)),
-            "rebalance_km": per_vehicle(length_km * (kind == LEG_REBALANCE)),
+            "repositioning_km": per_vehicle(length_km * (kind == LEG_REBALANCE)),
             "depot_km": per_vehicle(length_km * (kind == LEG_DEPOT)),
             "passenger_km": per_vehicle(length_km * load),
             "hours_in_service": (end_s - log.start_s) / 3600.0,
