@@ -145,6 +145,41 @@ def _feasible(
     return -1
 
 
+class _VehiclePlan:
+    """A vehicle's plan as (node, request, kind) entries, timed from its next free position."""
+
+    def __init__(self, net: Any, fleet: Any, veh: Any, req: Any, v: int, now: float) -> None:
+        self.tt = net.time_s
+        self.req = req
+        self.capacity = int(fleet.capacity[v])
+        self.fixed, self.per_pax = float(fleet.dwell_s[v]), float(fleet.per_pax_s[v])
+        self.load = int(veh.load[v])
+        self.start = _position_reference(veh, v, now)
+        self.entries = [
+            (int(veh.plan_node[v, k]), int(veh.plan_req[v, k]), int(veh.plan_kind[v, k]))
+            for k in range(int(veh.plan_len[v]))
+        ]
+        _, self.end = self.times(self.entries)
+
+    def times(self, entries: list[tuple[int, int, int]]) -> tuple[list[float], float]:
+        return _plan_times(entries, self.start, self.tt, self.req.pax, self.fixed, self.per_pax)
+
+    def with_request(self, r: int, i: int, j: int) -> list[tuple[int, int, int]]:
+        """The plan with request ``r`` picked up before entry ``i`` and dropped before ``j``."""
+        p = (int(self.req.pickup_node[r]), r, PICKUP)
+        d = (int(self.req.dropoff_node[r]), r, -PICKUP)
+        e = self.entries
+        return [*e[:i], p, *e[i:j], d, *e[j:]]
+
+    def insertion(self, r: int, i: int, j: int, wait_weight: float) -> tuple[int, float, float]:
+        """(failing STAGE or -1, cost, pickup time) of one insertion."""
+        cand = self.with_request(r, i, j)
+        times, end = self.times(cand)
+        failed = _feasible(cand, times, self.load, self.capacity, self.req, r)
+        cost = (end - self.end) + wait_weight * (times[i] - self.req.t_submit[r])
+        return failed, cost, times[i]
+
+
 def _eval_vehicle_reference(
     net: Any,
     fleet: Any,
@@ -157,43 +192,30 @@ def _eval_vehicle_reference(
     wait_weight: float = 0.0,
 ) -> tuple[float, int, int, int, float]:
     """Try every insertion of request ``r`` into vehicle ``v``'s plan, the slow way."""
-    tt = net.time_s
-    capacity = int(fleet.capacity[v])
-    fixed, per_pax = float(fleet.dwell_s[v]), float(fleet.per_pax_s[v])
-    if req.pax[r] > capacity:
+    if req.pax[r] > int(fleet.capacity[v]):
         return math.inf, -1, -1, kin.STAGE_CAPACITY, math.inf
-    start = _position_reference(veh, v, now)
-    if start[1] + tt[start[0], req.pickup_node[r]] > req.latest_pickup[r] + EPS_S:
+    plan = _VehiclePlan(net, fleet, veh, req, v, now)
+    node, t = plan.start[0], plan.start[1]
+    if t + plan.tt[node, req.pickup_node[r]] > req.latest_pickup[r] + EPS_S:
         return math.inf, -1, -1, kin.STAGE_WAIT, math.inf
-    n = int(veh.plan_len[v])
-    plan = [
-        (int(veh.plan_node[v, k]), int(veh.plan_req[v, k]), int(veh.plan_kind[v, k]))
-        for k in range(n)
-    ]
-    _, old_end = _plan_times(plan, start, tt, req.pax, fixed, per_pax)
-    new_p = (int(req.pickup_node[r]), r, PICKUP)
-    new_d = (int(req.dropoff_node[r]), r, -PICKUP)
+    n = len(plan.entries)
+    loads = [plan.load]
+    for _node, q, kind in plan.entries:
+        loads.append(loads[-1] + kind * int(req.pax[q]))
     best, bi, bj, btp = math.inf, -1, -1, math.inf
     stage = kin.STAGE_WAIT
-    loads = [int(veh.load[v])]
-    for _node, q, kind in plan:
-        loads.append(loads[-1] + kind * int(req.pax[q]))
     for i in range(n + 1):
         for j in range(i, n + 1 if pooling else i + 1):
-            cand = [*plan[:i], new_p, *plan[i:j], new_d, *plan[j:]]
-            times, end = _plan_times(cand, start, tt, req.pax, fixed, per_pax)
+            failed, cost, t_pick = plan.insertion(r, i, j, wait_weight)
             if not pooling and loads[i] > 0:
                 # without pooling the new passenger boards an empty vehicle only
-                late = times[i] > req.latest_pickup[r] + EPS_S
+                late = t_pick > req.latest_pickup[r] + EPS_S
                 failed = kin.STAGE_WAIT if late else kin.STAGE_CAPACITY
-            else:
-                failed = _feasible(cand, times, int(veh.load[v]), capacity, req, r)
             if failed >= 0:
                 stage = max(stage, failed)
                 continue
-            cost = (end - old_end) + wait_weight * (times[i] - req.t_submit[r])
             if cost < best:
-                best, bi, bj, btp = cost, i, j, times[i]
+                best, bi, bj, btp = cost, i, j, t_pick
     return best, bi, bj, stage, btp
 
 
@@ -209,27 +231,9 @@ def insertion_cost_reference(
     now: float,
     wait_weight: float = 0.0,
 ) -> float:
-    """Extra vehicle time of one given insertion, or inf if it breaks a limit."""
-    tt = net.time_s
-    start = _position_reference(veh, v, now)
-    n = int(veh.plan_len[v])
-    plan = [
-        (int(veh.plan_node[v, k]), int(veh.plan_req[v, k]), int(veh.plan_kind[v, k]))
-        for k in range(n)
-    ]
-    fixed, per_pax = float(fleet.dwell_s[v]), float(fleet.per_pax_s[v])
-    _, old_end = _plan_times(plan, start, tt, req.pax, fixed, per_pax)
-    cand = [
-        *plan[:i],
-        (int(req.pickup_node[r]), r, PICKUP),
-        *plan[i:j],
-        (int(req.dropoff_node[r]), r, -PICKUP),
-        *plan[j:],
-    ]
-    times, end = _plan_times(cand, start, tt, req.pax, fixed, per_pax)
-    if _feasible(cand, times, int(veh.load[v]), int(fleet.capacity[v]), req, r) >= 0:
-        return math.inf
-    return (end - old_end) + wait_weight * (times[i] - req.t_submit[r])
+    """Cost of one given insertion, or inf if it breaks a limit."""
+    failed, cost, _ = _VehiclePlan(net, fleet, veh, req, v, now).insertion(r, i, j, wait_weight)
+    return math.inf if failed >= 0 else cost
 
 
 def best_insertion_reference(
