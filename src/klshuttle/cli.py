@@ -278,12 +278,12 @@ def run(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .report import check_output_folder, output_folder
+    from .report import check_output_folder
     from .runner import simulate
     from .scenario import display_path, format_time
 
     sc = _load(scenario, osm_path, sets, seed)
-    target = Path(out) if out else output_folder(sc, sc.seed, sc.run_id())
+    target = Path(out) if out else sc.output_folder()
     check_output_folder(target, overwrite=overwrite)
     columns = (
         TextColumn("simulating {task.description}"),

@@ -26,7 +26,7 @@ from .errors import OutputExistsError
 if TYPE_CHECKING:
     from .runner import Result
 
-__all__ = ["OUTPUT_FILES", "check_output_folder", "output_folder", "write_result"]
+__all__ = ["OUTPUT_FILES", "check_output_folder", "write_result"]
 
 #: Files each output kind of ``[outputs].which`` writes.
 OUTPUT_FILES: dict[str, tuple[str, ...]] = {
@@ -44,12 +44,6 @@ OUTPUT_FILES: dict[str, tuple[str, ...]] = {
 
 # decimals per column kind, so that floats print the same everywhere
 _DECIMALS = {"_s": 3, "_m": 2, "_km": 4, "_lon": 7, "_lat": 7, "lon": 7, "lat": 7}
-
-
-def output_folder(result_or_scenario: Any, seed: int, run_id: str) -> Path:
-    """The scenario's ``[outputs].folder`` with ``{name}``, ``{run_id}``, ``{seed}`` filled in."""
-    sc = getattr(result_or_scenario, "scenario", result_or_scenario)
-    return Path(sc.outputs.folder.format(name=sc.name, run_id=run_id, seed=seed))
 
 
 def check_output_folder(folder: Path, *, overwrite: bool) -> None:
@@ -199,6 +193,10 @@ def _writers(result: Result) -> dict[str, Callable[[Path], None]]:
             return
         _rounded(result.events).to_parquet(folder / "events.parquet", index=False)
 
+    def geojson(folder: Path) -> None:
+        _link_loads_geojson(result, folder / "link_loads.geojson")
+        _stops_geojson(result, folder / "stops.geojson")
+
     def landuse(folder: Path) -> None:
         from .landuse import write_landuse
 
@@ -217,10 +215,7 @@ def _writers(result: Result) -> dict[str, Callable[[Path], None]]:
         "vehicles": lambda f: _csv(result.vehicles, f / "vehicles.csv"),
         "kpis": lambda f: _json(result.kpis, f / "kpis.json"),
         "stops": lambda f: _csv(_stops_frame(result), f / "stops.csv"),
-        "geojson": lambda f: (
-            _link_loads_geojson(result, f / "link_loads.geojson"),
-            _stops_geojson(result, f / "stops.geojson"),
-        ),
+        "geojson": geojson,
         "landuse": landuse,
         "html": html,
     }
@@ -241,9 +236,7 @@ def write_result(
     OutputExistsError
         ``folder`` exists and ``overwrite`` is False.
     """
-    target = (
-        Path(folder) if folder is not None else output_folder(result, result.seed, result.run_id)
-    )
+    target = Path(folder) if folder is not None else result.scenario.output_folder(result.seed)
     check_output_folder(target, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -366,20 +366,13 @@ def simulate(
         if mode == "line":
             pre = np.asarray(trips.pre_reason).copy()
             pre[(pre == 0) & ~use_line] = RS_NO_LINE
-            trips = TripInput(
-                **{
-                    **{k: getattr(trips, k) for k in TripInput.__dataclass_fields__},
-                    "pre_reason": pre,
-                }
-            )
+            trips = replace(trips, pre_reason=pre)
             line_idx = all_idx
         else:
             line_idx = all_idx[use_line & (np.asarray(trips.pre_reason) == 0)]
             on_demand_idx = np.setdiff1d(all_idx, line_idx)
         vehicle_line = [ln.name for ln in resolved.lines for _ in range(ln.vehicles)]
-        line_fleet = FleetInput(
-            depot_nodes[:n_line], fleet.capacity, fleet.dwell_s, fleet.per_pax_s
-        )
+        line_fleet = replace(fleet, depot_node=depot_nodes[:n_line])
         sub = RoutePassengers(rp.route[line_idx], rp.board[line_idx], rp.alight[line_idx])
         log = LineSimulation(
             net,
@@ -396,7 +389,7 @@ def simulate(
             progress(end_s, start_s, end_s)
     if mode in ("on_demand", "hybrid"):
         d = sc.dispatch
-        od_fleet = FleetInput(depot_nodes[n_line:], fleet.capacity, fleet.dwell_s, fleet.per_pax_s)
+        od_fleet = replace(fleet, depot_node=depot_nodes[n_line:])
         idle = {"none": "stay", "depot": "depot", "demand": "demand"}[d.rebalancing]
         targets = resolved.stops.node if len(resolved.stops) else np.unique(depot_nodes)
         sim = OnDemandSimulation(
