@@ -119,3 +119,15 @@ def test_features_are_cached_by_content(
 def test_features_need_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(MapSourceError, match="read from an OSM file"):
         load_features("place:Kaiserslautern, Germany")
+
+
+@pytest.mark.kaiserslautern
+def test_car_parks_of_the_extract(kl_env) -> None:
+    from klshuttle.landuse import parking_lots
+
+    lots = parking_lots(None)
+    # shared/DOMAIN.md: 288 parking polygons, 0.54 km² in all; almost none carry capacity
+    assert 270 <= len(lots) <= 290
+    assert lots["area_m2"].sum() / 1e6 == pytest.approx(0.54, abs=0.02)
+    assert lots["capacity"].notna().sum() <= 5
+    assert lots["osm_id"].is_unique and (lots["area_m2"] > 0).all()

@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,9 +40,7 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
-from .errors import MapSourceError
 from .graph import RoadGraph, to_metric
-from .maps import resolve_map_source
 
 if TYPE_CHECKING:
     from .runner import Result
@@ -67,55 +63,34 @@ class LanduseImpact(dict):  # type: ignore[type-arg]
 def parking_lots(source: Any) -> pd.DataFrame:
     """OSM car parks (``amenity=parking`` areas) of a map file.
 
+    Read with the other OSM features (:func:`klshuttle.osmfeatures.load_features`),
+    which are cached per file content.
+
     Returns
     -------
     DataFrame
         ``osm_id``, ``name``, ``parking`` (surface, multi-storey, ...),
         ``capacity`` (NaN when untagged), ``area_m2`` and ``geometry`` (lon/lat
-        shapely polygons).
+        shapely polygons), by OSM id.
     """
-    import osmium
-    import osmnx as ox
+    from .osmfeatures import load_features
 
-    src = resolve_map_source(source)
-    if src.kind != "file" or src.path is None:
-        raise MapSourceError("car parks are read from an OSM file; the map is not a file")
-    with tempfile.TemporaryDirectory(prefix="klshuttle-") as tmp:
-        out = os.path.join(tmp, "parking.osm")
-        n = 0
-        with osmium.BackReferenceWriter(out, ref_src=str(src.path), overwrite=True) as writer:
-            for obj in osmium.FileProcessor(
-                str(src.path), osmium.osm.WAY | osmium.osm.RELATION
-            ).with_filter(osmium.filter.TagFilter(("amenity", "parking"))):
-                writer.add(obj)
-                n += 1
-        if n == 0:
-            return pd.DataFrame(
-                columns=["osm_id", "name", "parking", "capacity", "area_m2", "geometry"]
-            )
-        gdf = ox.features_from_xml(out, tags={"amenity": "parking"})
-    gdf = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
-    metric = gdf.geometry.to_crs("EPSG:25832")
-    capacity = pd.to_numeric(
-        gdf.get("capacity", pd.Series(np.nan, index=gdf.index)), errors="coerce"
-    )
-    out_df = pd.DataFrame(
+    f = load_features(source)
+    off = f.parking_offsets
+    blobs = [f.parking_wkb[off[i] : off[i + 1]].tobytes() for i in range(len(f.parking_id))]
+    geoms = shapely.from_wkb(np.array(blobs, dtype=object)) if blobs else np.empty(0, dtype=object)
+    metric = shapely.transform(geoms, lambda xy: np.column_stack(to_metric(xy[:, 0], xy[:, 1])))
+    lots = pd.DataFrame(
         {
-            "osm_id": [int(i[1]) for i in gdf.index],
-            "name": gdf.get("name", pd.Series("", index=gdf.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
-            "parking": gdf.get("parking", pd.Series("", index=gdf.index))
-            .fillna("")
-            .astype(str)
-            .to_numpy(),
-            "capacity": capacity.to_numpy(dtype=float),
-            "area_m2": metric.area.to_numpy(),
-            "geometry": gdf.geometry.to_numpy(),
+            "osm_id": f.parking_id,
+            "name": f.parking_name.astype(str),
+            "parking": f.parking_kind.astype(str),
+            "capacity": f.parking_capacity,
+            "area_m2": shapely.area(metric) if len(geoms) else np.empty(0),
+            "geometry": geoms,
         }
     )
-    return out_df.sort_values("osm_id", kind="stable").reset_index(drop=True)
+    return lots.sort_values("osm_id", kind="stable").reset_index(drop=True)
 
 
 def _street_segments(graph: RoadGraph, area: Any) -> pd.DataFrame:

@@ -39,7 +39,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped when the extraction changes; part of the cache key.
-FEATURES_FORMAT_VERSION = 1
+FEATURES_FORMAT_VERSION = 2
 
 BUILDING_OTHER = 0
 BUILDING_RESIDENTIAL = 1
@@ -124,6 +124,10 @@ class OsmFeatures:
         Land-use polygons of the kinds residential, commercial, retail and
         industrial: lon/lat WKB of polygon ``i`` is
         ``landuse_wkb[landuse_offsets[i]:landuse_offsets[i + 1]]`` (bytes).
+    parking_id, parking_name, parking_kind, parking_capacity, parking_wkb, parking_offsets
+        Car parks (``amenity=parking`` areas): OSM id, name, ``parking=*``
+        (surface, multi-storey, ...), ``capacity`` (NaN when untagged) and
+        lon/lat WKB like the land-use polygons.
     meta
         Source, content hash and how long the extraction took.
     """
@@ -142,6 +146,12 @@ class OsmFeatures:
     landuse_kind: NDArray[np.str_]
     landuse_wkb: NDArray[np.uint8]
     landuse_offsets: NDArray[np.int64]
+    parking_id: NDArray[np.int64]
+    parking_name: NDArray[np.str_]
+    parking_kind: NDArray[np.str_]
+    parking_capacity: NDArray[np.float64]
+    parking_wkb: NDArray[np.uint8]
+    parking_offsets: NDArray[np.int64]
     meta: dict[str, Any] = field(default_factory=dict)
 
     def landuse_polygons(self, kinds: tuple[str, ...]) -> Any:
@@ -200,6 +210,12 @@ _FIELDS = (
     "landuse_kind",
     "landuse_wkb",
     "landuse_offsets",
+    "parking_id",
+    "parking_name",
+    "parking_kind",
+    "parking_capacity",
+    "parking_wkb",
+    "parking_offsets",
 )
 
 
@@ -252,12 +268,32 @@ def _extract(path: Path) -> OsmFeatures:
     building_tag: list[str] = []
     building_commercial_hint: list[bool] = []
     landuse: list[tuple[str, bytes]] = []
+    parking: list[tuple[int, str, str, float, bytes]] = []
     factory = osmium.geom.WKBFactory()
     try:
         fp = osmium.FileProcessor(str(path)).with_locations().with_areas()
         for obj in fp:
             tags = obj.tags
             if obj.is_area():
+                if tags.get("amenity") == "parking":
+                    try:
+                        wkb = bytes.fromhex(factory.create_multipolygon(obj))
+                    except RuntimeError:
+                        wkb = b""
+                    if wkb:
+                        try:
+                            capacity = float(tags.get("capacity", "nan"))
+                        except ValueError:
+                            capacity = float("nan")
+                        parking.append(
+                            (
+                                obj.orig_id(),
+                                tags.get("name", ""),
+                                tags.get("parking", ""),
+                                capacity,
+                                wkb,
+                            )
+                        )
                 if "building" in tags or tags.get("landuse") in _LANDUSE_KINDS:
                     try:
                         wkb = bytes.fromhex(factory.create_multipolygon(obj))
@@ -336,6 +372,14 @@ def _extract(path: Path) -> OsmFeatures:
         landuse_kind=np.array([lu[0] for lu in landuse], dtype=str),
         landuse_wkb=np.frombuffer(b"".join(lu[1] for lu in landuse), dtype=np.uint8).copy(),
         landuse_offsets=np.concatenate(([0], np.cumsum([len(lu[1]) for lu in landuse]))).astype(
+            np.int64
+        ),
+        parking_id=np.array([p[0] for p in parking], dtype=np.int64),
+        parking_name=np.array([p[1] for p in parking], dtype=str),
+        parking_kind=np.array([p[2] for p in parking], dtype=str),
+        parking_capacity=np.array([p[3] for p in parking], dtype=np.float64),
+        parking_wkb=np.frombuffer(b"".join(p[4] for p in parking), dtype=np.uint8).copy(),
+        parking_offsets=np.concatenate(([0], np.cumsum([len(p[4]) for p in parking]))).astype(
             np.int64
         ),
         meta={"extract_time_s": time.perf_counter() - t0},
