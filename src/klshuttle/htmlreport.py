@@ -88,30 +88,43 @@ def _plots(result: Result) -> dict[str, str]:
     fig, ax = plt.subplots(figsize=(6, 3))
     if len(legs["t0_s"]):
         grid = np.arange(result.log.start_s, max(result.log.end_s, legs["t1_s"].max()) + 300, 300.0)
-        driving = np.zeros(len(grid))
-        pax = np.zeros(len(grid))
-        for t0, t1, load in zip(legs["t0_s"], legs["t1_s"], legs["load"], strict=True):
-            m = (grid >= t0) & (grid < t1)
-            driving[m] += 1
-            pax[m] += load
+        # a leg counts at every grid time in [t0, t1): +1 where it starts, -1 where it ends
+        a = np.searchsorted(grid, legs["t0_s"], side="left")
+        b = np.searchsorted(grid, legs["t1_s"], side="left")
+        n = len(grid) + 1
+        driving = np.cumsum(np.bincount(a, minlength=n) - np.bincount(b, minlength=n))[:-1]
+        load = legs["load"].astype(float)
+        pax = np.cumsum(np.bincount(a, load, n) - np.bincount(b, load, n))[:-1]
         ax.plot(grid / 3600, driving, label="vehicles driving", color="#555")
         ax.plot(grid / 3600, pax, label="passengers on board", color="#2b7bba")
     ax.set_xlabel("hour of day")
     ax.legend(frameon=False)
     out["occupancy"] = _png(fig)
     # map of passages
+    from matplotlib.collections import LineCollection
+
     graph = result.resolved.graph
     loads = result.link_loads
+
+    def polylines(edges: Any) -> list[Any]:
+        ptr = graph.geom_indptr
+        return [
+            np.column_stack(
+                [graph.geom_lon[ptr[k] : ptr[k + 1]], graph.geom_lat[ptr[k] : ptr[k + 1]]]
+            )
+            for k in edges
+        ]
+
     fig, ax = plt.subplots(figsize=(7, 6))
-    for k in range(0, graph.n_edges):
-        a, b = graph.geom_indptr[k], graph.geom_indptr[k + 1]
-        ax.plot(graph.geom_lon[a:b], graph.geom_lat[a:b], color="#ddd", lw=0.4)
+    ax.add_collection(
+        LineCollection(polylines(range(graph.n_edges)), colors="#ddd", linewidths=0.4)
+    )
     if len(loads):
-        top = float(loads["passages"].max())
-        for row in loads.itertuples(index=False):
-            a, b = graph.geom_indptr[row.edge], graph.geom_indptr[row.edge + 1]
-            w = 0.6 + 4.0 * row.passages / top
-            ax.plot(graph.geom_lon[a:b], graph.geom_lat[a:b], color="#2b7bba", lw=w, alpha=0.8)
+        widths = 0.6 + 4.0 * loads["passages"].to_numpy() / float(loads["passages"].max())
+        ax.add_collection(
+            LineCollection(polylines(loads["edge"]), colors="#2b7bba", linewidths=widths, alpha=0.8)
+        )
+    ax.autoscale()
     stops = result.resolved.stops
     if len(stops):
         ax.scatter(stops.lon, stops.lat, s=6, color="#d95f02", zorder=3, label="stops")
