@@ -54,6 +54,37 @@ from .sim import EventLog, FleetInput, TripInput
 
 __all__ = ["LineRoute", "LineSimulation", "RoutePassengers"]
 
+#: Columns of the event and leg records, as in :class:`~klshuttle.sim.EventLog`.
+_EVENT_COLUMNS = (
+    ("t_s", np.float64),
+    ("event", np.int8),
+    ("vehicle", np.int32),
+    ("request", np.int32),
+    ("node", np.int32),
+    ("load", np.int32),
+    ("info", np.int32),
+)
+_LEG_COLUMNS = (
+    ("vehicle", np.int32),
+    ("t0_s", np.float64),
+    ("t1_s", np.float64),
+    ("from_node", np.int32),
+    ("to_node", np.int32),
+    ("load", np.int32),
+    ("kind", np.int8),
+)
+
+
+def _columns(
+    rows: list[tuple[Any, ...]], spec: tuple[tuple[str, Any], ...]
+) -> dict[str, NDArray[Any]]:
+    """Record tuples to named column arrays."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(spec)
+    return {
+        name: np.asarray(col, dtype=dtype) for (name, dtype), col in zip(spec, cols, strict=True)
+    }
+
+
 # event priorities at equal times: vehicles first, then departures due, then passengers
 _P_VEHICLE, _P_DUE, _P_PAX, _P_GIVE_UP = 0, 1, 2, 3
 
@@ -362,28 +393,9 @@ class LineSimulation:
         self._emit(t, E_END, v.index, -1, depot, 0, 0)
 
     def _log(self) -> EventLog:
-        ev = sorted(self._ev, key=lambda e: e[0])  # stable: same-time events keep their order
-        cols = list(zip(*ev, strict=True)) if ev else [[]] * 7
-        events = {
-            "t_s": np.asarray(cols[0], dtype=np.float64),
-            "event": np.asarray(cols[1], dtype=np.int8),
-            "vehicle": np.asarray(cols[2], dtype=np.int32),
-            "request": np.asarray(cols[3], dtype=np.int32),
-            "node": np.asarray(cols[4], dtype=np.int32),
-            "load": np.asarray(cols[5], dtype=np.int32),
-            "info": np.asarray(cols[6], dtype=np.int32),
-        }
-        lg = sorted(self._legs, key=lambda g: (g[0], g[1]))
-        lcols = list(zip(*lg, strict=True)) if lg else [[]] * 7
-        legs = {
-            "vehicle": np.asarray(lcols[0], dtype=np.int32),
-            "t0_s": np.asarray(lcols[1], dtype=np.float64),
-            "t1_s": np.asarray(lcols[2], dtype=np.float64),
-            "from_node": np.asarray(lcols[3], dtype=np.int32),
-            "to_node": np.asarray(lcols[4], dtype=np.int32),
-            "load": np.asarray(lcols[5], dtype=np.int32),
-            "kind": np.asarray(lcols[6], dtype=np.int8),
-        }
+        # stable sorts: same-time events keep their order
+        events = _columns(sorted(self._ev, key=lambda e: e[0]), _EVENT_COLUMNS)
+        legs = _columns(sorted(self._legs, key=lambda g: (g[0], g[1])), _LEG_COLUMNS)
         requests = {
             "status": self._status,
             "vehicle": self._vehicle,
