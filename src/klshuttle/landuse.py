@@ -45,7 +45,7 @@ from .graph import RoadGraph, to_metric
 if TYPE_CHECKING:
     from .runner import Result
 
-__all__ = ["LanduseImpact", "landuse_impact", "parking_lots", "write_landuse"]
+__all__ = ["landuse_impact", "parking_lots", "write_landuse"]
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,6 @@ PARKING_STREET_CLASSES = ("residential", "living_street", "unclassified", "terti
 
 #: Trip ends within this distance (m, straight line) of a street count for it.
 TRIP_END_RADIUS_M = 300.0
-
-
-class LanduseImpact(dict):  # type: ignore[type-arg]
-    """The summary of :func:`landuse_impact` (a dict, as written to landuse.json)."""
 
 
 def parking_lots(source: Any) -> pd.DataFrame:
@@ -166,7 +162,7 @@ def _trip_end_counts(points_m: np.ndarray, centres_m: np.ndarray) -> np.ndarray:
 
 def landuse_impact(
     result: Result, lots: pd.DataFrame | None = None
-) -> tuple[LanduseImpact, pd.DataFrame, pd.DataFrame]:
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """Estimate the parking spaces and road area the service could free.
 
     Parameters
@@ -178,7 +174,7 @@ def landuse_impact(
 
     Returns
     -------
-    summary : LanduseImpact
+    summary : dict
         Cars replaced, spaces and m² freed on-street and off-street, the
         vehicle-km balance, and the parameters used with their sources.
     streets : DataFrame
@@ -267,53 +263,50 @@ def landuse_impact(
         * p.car_mode_share
         / p.car_occupancy
     )
-    summary = LanduseImpact(
-        {
-            "scenario": sc.name,
-            "run_id": result.run_id,
-            "service_area_km2": float(resolved.area.area_km2),
-            "passengers_served_per_day": int(pax),
-            "car_trips_avoided_per_day": car_trips_avoided,
-            "cars_replaced": {
-                "estimate": cars,
-                "fleet_based": fleet_based,
-                "limited_by_car_trips_avoided": car_trips_avoided < fleet_based,
-            },
-            "parking_spaces_freed": {
-                "total": spaces,
-                "on_street": on_total,
-                "off_street": off_total,
-                "not_placed_in_area": max(spaces - on_total - off_total, 0.0),
-            },
-            "area_freed_m2": {
-                "on_street": on_total * p.on_street_m2_per_space,
-                "off_street": off_total * p.off_street_m2_per_space,
-                "total": on_total * p.on_street_m2_per_space
-                + off_total * p.off_street_m2_per_space,
-            },
-            "parking_in_area": {
-                "kerb_spaces": float(kerb_spaces.sum()),
-                "car_park_spaces": float(lot_cap.sum()),
-                "car_parks": len(lots),
-            },
-            "vehicle_km_per_day": {
-                "shuttles": shuttle_vkm,
-                "cars_avoided": car_vkm_avoided,
-                "net_change": shuttle_vkm - car_vkm_avoided,
-            },
-            "parameters": p.model_dump(mode="json"),
-            "sources": {
-                "cars_replaced_per_shared_vehicle": "Fagnant & Kockelman 2014, Transportation Research C 40",
-                "car_mode_share": "SrV 2023, Kaiserslautern residents",
-                "car_occupancy": "MiD 2017",
-                "parking_spaces_per_car": "about 2.5 in Germany (approx., primary source unknown)",
-                "removable_shares": "ITF/OECD 2015, Urban Mobility System Upgrade (Lisbon)",
-                "m2_per_space": "EAR 05 (approx.)",
-                "stall_length_m": "EAR 23 stall 2.65 m x 5.20 m",
-                "kerb_parkable_share": "assumption (driveways, junctions, stops and hydrants take the rest)",
-            },
-        }
-    )
+    summary: dict[str, Any] = {
+        "scenario": sc.name,
+        "run_id": result.run_id,
+        "service_area_km2": float(resolved.area.area_km2),
+        "passengers_served_per_day": int(pax),
+        "car_trips_avoided_per_day": car_trips_avoided,
+        "cars_replaced": {
+            "estimate": cars,
+            "fleet_based": fleet_based,
+            "limited_by_car_trips_avoided": car_trips_avoided < fleet_based,
+        },
+        "parking_spaces_freed": {
+            "total": spaces,
+            "on_street": on_total,
+            "off_street": off_total,
+            "not_placed_in_area": max(spaces - on_total - off_total, 0.0),
+        },
+        "area_freed_m2": {
+            "on_street": on_total * p.on_street_m2_per_space,
+            "off_street": off_total * p.off_street_m2_per_space,
+            "total": on_total * p.on_street_m2_per_space + off_total * p.off_street_m2_per_space,
+        },
+        "parking_in_area": {
+            "kerb_spaces": float(kerb_spaces.sum()),
+            "car_park_spaces": float(lot_cap.sum()),
+            "car_parks": len(lots),
+        },
+        "vehicle_km_per_day": {
+            "shuttles": shuttle_vkm,
+            "cars_avoided": car_vkm_avoided,
+            "net_change": shuttle_vkm - car_vkm_avoided,
+        },
+        "parameters": p.model_dump(mode="json"),
+        "sources": {
+            "cars_replaced_per_shared_vehicle": "Fagnant & Kockelman 2014, Transportation Research C 40",
+            "car_mode_share": "SrV 2023, Kaiserslautern residents",
+            "car_occupancy": "MiD 2017",
+            "parking_spaces_per_car": "about 2.5 in Germany (approx., primary source unknown)",
+            "removable_shares": "ITF/OECD 2015, Urban Mobility System Upgrade (Lisbon)",
+            "m2_per_space": "EAR 05 (approx.)",
+            "stall_length_m": "EAR 23 stall 2.65 m x 5.20 m",
+            "kerb_parkable_share": "assumption (driveways, junctions, stops and hydrants take the rest)",
+        },
+    }
     return summary, streets, lots
 
 
@@ -322,7 +315,7 @@ def write_landuse(result: Result, folder: Path) -> None:
     from .report import _csv, _geojson, _json, _plain
 
     summary, streets, lots = result.landuse()
-    _json(dict(summary), folder / "landuse.json")
+    _json(summary, folder / "landuse.json")
     graph = result.resolved.graph
     by_street = (
         streets.assign(name=streets["name"].replace("", "(unnamed)"))
