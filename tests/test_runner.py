@@ -214,3 +214,11 @@ def test_landuse_impact_is_consistent(kl_env, runs) -> None:
         + spaces["off_street"] * p.off_street_m2_per_space
     )
     assert len(lots) > 0 and lots["spaces"].gt(0).all()
+
+
+@pytest.mark.kaiserslautern
+def test_router_gives_times_to_each_node_once(kl_router) -> None:
+    t = kl_router.time_to_s
+    assert t is kl_router.time_to_s  # built once, reused by every simulation
+    assert t.flags.c_contiguous and not t.flags.writeable
+    assert np.array_equal(t, kl_router.time_s.T)

@@ -946,6 +946,15 @@ class Router:
         """
         return self._table("pred_edge")
 
+    @cached_property
+    def time_to_s(self) -> NDArray[np.float64]:
+        """``time_s`` transposed and contiguous: row ``v`` holds the times *to* ``v``.
+
+        Built once per Router (matrix mode); the dispatcher reads columns of
+        ``time_s`` through it so that they stay in cache.
+        """
+        return _frozen(np.ascontiguousarray(self._table("time_s").T))
+
     @property
     def n_nodes(self) -> int:
         """Number of nodes of the graph."""

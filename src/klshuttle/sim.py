@@ -71,7 +71,7 @@ def net_tables(router: Any) -> Net:
     graph = router.graph
     return Net(
         time_s=router.time_s,
-        time_s_t=np.ascontiguousarray(router.time_s.T),
+        time_s_t=router.time_to_s,
         length_m=router.length_m,
         pred_edge=router.pred_edge,
         edge_source=graph.edge_source,
