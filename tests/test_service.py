@@ -54,6 +54,12 @@ def _features(stops: list[tuple[str, float, float]]) -> OsmFeatures:
         landuse_kind=np.empty(0, dtype=str),
         landuse_wkb=np.empty(0, dtype=np.uint8),
         landuse_offsets=np.zeros(1, dtype=np.int64),
+        parking_id=np.empty(0, dtype=np.int64),
+        parking_name=np.empty(0, dtype=str),
+        parking_kind=np.empty(0, dtype=str),
+        parking_capacity=empty_f,
+        parking_wkb=np.empty(0, dtype=np.uint8),
+        parking_offsets=np.zeros(1, dtype=np.int64),
     )
 
 
