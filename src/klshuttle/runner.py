@@ -34,7 +34,7 @@ from .metrics import kpis as compute_kpis
 from .metrics import link_loads, trips_table, vehicles_table
 from .routing import Router
 from .scenario import Scenario
-from .service import ResolvedScenario, resolve
+from .resolve import ResolvedScenario, resolve
 from .sim import EventLog, FleetInput, OnDemandSimulation, TripInput, net_tables
 
 __all__ = ["Result", "prepare_trips", "simulate"]
