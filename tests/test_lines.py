@@ -17,6 +17,7 @@ from klshuttle.stops import StopAssignment
 from scenario_files import SCENARIOS, SMALL, scenario_dir, write
 
 
+@pytest.mark.kaiserslautern
 def test_trippstadter_line_timetable_by_hand(kl_env: Path) -> None:
     res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
     (line,) = res.lines
@@ -62,6 +63,7 @@ def test_trippstadter_line_timetable_by_hand(kl_env: Path) -> None:
     assert np.isin(res.assignment.pickup_stop[ok], line.stops["forward"]).all()
 
 
+@pytest.mark.kaiserslautern
 def test_line_with_explicit_departures(kl_env: Path, tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     text = (
@@ -91,6 +93,7 @@ return_departures = ["07:20", "08:10"]
     assert res.lines[0].directions == ("forward",)
 
 
+@pytest.mark.kaiserslautern
 def test_line_outside_operating_hours_is_an_error(kl_env: Path, tmp_path: Path) -> None:
     from klshuttle.errors import ScenarioError
 
@@ -134,6 +137,7 @@ def test_line_rides_by_hand() -> None:
     assert rides.alight.tolist() == [2, 2, -1, -1, 2, 3, -1]
 
 
+@pytest.mark.kaiserslautern
 def test_line_rides_on_the_trippstadter_line(kl_env: Path) -> None:
     res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
     rides = res.line_rides()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from klshuttle import load_scenario
 from klshuttle.resolve import resolve
@@ -12,6 +13,7 @@ from scenario_files import SCENARIOS, SMALL, scenario_dir, write
 
 
 # ------------------------------------------------------------ depots, fleet
+@pytest.mark.kaiserslautern
 def test_depots_split_and_round_robin(kl_env: Path, tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     text = SMALL.replace("vehicles = 3", 'vehicles = 5\ndepots = ["Hauptbahnhof", "Pfaffwerk"]')
@@ -25,6 +27,7 @@ def test_depots_split_and_round_robin(kl_env: Path, tmp_path: Path) -> None:
     assert res.depots.vehicle_node.tolist() == [res.depots.node[0]] + [res.depots.node[1]] * 4
 
 
+@pytest.mark.kaiserslautern
 def test_door_to_door_has_no_assignment(kl_env: Path, tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     res = resolve(
@@ -33,6 +36,7 @@ def test_door_to_door_has_no_assignment(kl_env: Path, tmp_path: Path) -> None:
     assert res.assignment is None and res.requests is not None and len(res.requests) == 200
 
 
+@pytest.mark.kaiserslautern
 def test_fleet_speed_caps_the_graph(kl_env: Path, tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     res = resolve(
@@ -43,6 +47,7 @@ def test_fleet_speed_caps_the_graph(kl_env: Path, tmp_path: Path) -> None:
     assert res.graph.meta["settings"]["max_speed_kmh"] == 15.0
 
 
+@pytest.mark.kaiserslautern
 def test_shipped_scenarios_resolve_to_sensible_days(kl_env: Path) -> None:
     for name in ("hbf-feeder-on-demand", "campus-on-demand", "pfaff-quarter", "trippstadter-line"):
         res = resolve(load_scenario(SCENARIOS / f"{name}.toml"))

@@ -92,6 +92,7 @@ def test_merge_osm_stops_by_name_and_distance() -> None:
     assert len([s for s in merge_osm_stops(feats, 100.0) if s.name.startswith("Post")]) == 3
 
 
+@pytest.mark.kaiserslautern
 def test_real_map_stops(kl_env: Path) -> None:
     feats = load_features()
     stops = merge_osm_stops(feats, 250.0)
@@ -106,6 +107,7 @@ def test_real_map_stops(kl_env: Path) -> None:
 
 
 # ----------------------------------------------------------- virtual stops
+@pytest.mark.kaiserslautern
 def test_virtual_stops_cover_the_area(kl_env: Path, tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     res = resolve(
@@ -196,6 +198,7 @@ def test_assign_without_stops_rejects_all() -> None:
 
 
 # ------------------------------------------------------- stops off the roads
+@pytest.mark.kaiserslautern
 def test_osm_stops_far_from_the_roads_are_left_out_with_a_warning(
     kl_env: Path, tmp_path: Path
 ) -> None:

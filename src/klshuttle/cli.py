@@ -228,8 +228,8 @@ def demand(
 
     from .demand import summarize_requests
     from .errors import OutputExistsError
-    from .scenario import display_path
     from .resolve import resolve
+    from .scenario import display_path
 
     sc = _load(scenario, osm_path, sets, seed)
     target = Path(output) if output else Path(f"{sc.name}-requests.csv")
