@@ -480,9 +480,9 @@ def _resolve_depots(
                 f"the shuttle may use (at most {tol:g} m, map.max_snap_m)"
             )
     inside = area.contains(lon, lat)
-    for i in np.flatnonzero(~inside):
+    for j in np.flatnonzero(~inside):
         warnings.append(
-            f"depot {pts[i][2]!r} lies outside the service area (vehicles drive in empty)"
+            f"depot {pts[j][2]!r} lies outside the service area (vehicles drive in empty)"
         )
     return Depots(
         name=np.array([p[2] for p in pts], dtype=str),

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from .area import ServiceArea
@@ -119,7 +119,7 @@ def make_stops(
     names: list[str],
     lon: NDArray[np.float64],
     lat: NDArray[np.float64],
-    n_objects: NDArray[np.int64] | list[int],
+    n_objects: ArrayLike,
     source: list[str] | str,
 ) -> Stops:
     """Snap named points to the road graph as :class:`Stops` numbered 0..n-1.
