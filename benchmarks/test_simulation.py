@@ -37,8 +37,8 @@ from klshuttle._kernels import insertion as kin
 from klshuttle.dispatch import best_insertion_reference
 from klshuttle.maps import build_graph, resolve_map_source
 from klshuttle.reference import to_scipy_csgraph
+from klshuttle.resolve import resolve
 from klshuttle.runner import prepare_trips
-from klshuttle.service import resolve
 from klshuttle.sim import FleetInput, OnDemandSimulation, net_tables
 
 REPO = Path(__file__).resolve().parents[1]

@@ -21,8 +21,8 @@ from klshuttle.demand import (
 )
 from klshuttle.errors import DemandError, OutputExistsError
 from klshuttle.graph import to_metric
+from klshuttle.resolve import resolve
 from klshuttle.scenario import TimeWindow, parse_time
-from klshuttle.service import resolve
 from scenario_files import SCENARIOS, SMALL, scenario_dir, write
 
 HEAD = SMALL.split("[[demand.models]]")[0]

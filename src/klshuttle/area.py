@@ -125,6 +125,7 @@ def resolve_area(
         road nodes to serve.
     """
     gx, gy = graph.x, graph.y
+    poly_m: Any
     if isinstance(spec, NetworkArea):
         hull = shapely.MultiPoint(np.column_stack([gx, gy])).convex_hull
         poly_m = hull.buffer(_NETWORK_BUFFER_M)
@@ -137,7 +138,7 @@ def resolve_area(
         w, s, e, n = spec.bbox
         desc = f"bbox W {w:.4f}, S {s:.4f}, E {e:.4f}, N {n:.4f}"
     elif isinstance(spec, StreetsArea):
-        parts = []
+        parts: list[Any] = []
         for i, name in enumerate(spec.streets):
             edges = graph.edges_named(name)
             if len(edges) == 0:

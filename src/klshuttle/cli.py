@@ -189,7 +189,7 @@ def validate(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: i
     that the demand models produce their trips. Writes no file.
     """
     from .demand import summarize_requests
-    from .service import resolve
+    from .resolve import resolve
 
     sc = _load(scenario, osm_path, sets, seed)
     res = resolve(sc)
@@ -228,8 +228,8 @@ def demand(
 
     from .demand import summarize_requests
     from .errors import OutputExistsError
+    from .resolve import resolve
     from .scenario import display_path
-    from .service import resolve
 
     sc = _load(scenario, osm_path, sets, seed)
     target = Path(output) if output else Path(f"{sc.name}-requests.csv")

@@ -25,6 +25,7 @@ from scipy.spatial import cKDTree
 from shapely import LineString
 
 from .errors import MapBuildError
+from .places import normalize_name
 
 __all__ = ["GRAPH_FORMAT_VERSION", "METRIC_CRS", "RoadGraph", "to_lonlat", "to_metric"]
 
@@ -312,10 +313,11 @@ class RoadGraph:
     def edges_named(self, name: str) -> NDArray[np.int64]:
         """Return the indices of all edges whose street name equals ``name``.
 
-        The comparison ignores case and treats "Straße"/"Strasse" alike.
+        The comparison uses :func:`klshuttle.places.normalize_name` (case,
+        spaces, hyphens and "Straße"/"Strasse"/"Str." are ignored).
         """
-        key = _name_key(name)
-        codes = [i for i, s in enumerate(self.street_names) if _name_key(s) == key]
+        key = normalize_name(name)
+        codes = [i for i, s in enumerate(self.street_names) if normalize_name(s) == key]
         return np.flatnonzero(np.isin(self.name_code, codes)).astype(np.int64)
 
     def km_by_road_class(self) -> dict[str, float]:
@@ -401,7 +403,3 @@ class RoadGraph:
         except (OSError, KeyError, ValueError) as exc:
             raise MapBuildError(f"{path}: not a readable klshuttle graph ({exc})") from exc
         return cls(**kwargs)
-
-
-def _name_key(name: str) -> str:
-    return name.casefold().replace("straße", "strasse").replace("str.", "strasse").strip()

@@ -32,9 +32,9 @@ from .dispatch import DemandRebalancer
 from .linesim import LineRoute, LineSimulation, RoutePassengers
 from .metrics import kpis as compute_kpis
 from .metrics import link_loads, trips_table, vehicles_table
+from .resolve import ResolvedScenario, resolve
 from .routing import Router
 from .scenario import Scenario
-from .service import ResolvedScenario, resolve
 from .sim import EventLog, FleetInput, OnDemandSimulation, TripInput, net_tables
 
 __all__ = ["Result", "prepare_trips", "simulate"]

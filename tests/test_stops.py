@@ -1,12 +1,10 @@
-"""Stops, virtual stops, stop assignment, lines, depots and resolve() on the real graph."""
+"""OSM stop merging, virtual stops and stop assignment (hand-made inputs and the real map)."""
 
 from __future__ import annotations
 
-import itertools
 import math
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pytest
 from scipy.spatial import cKDTree
@@ -15,16 +13,16 @@ from klshuttle import load_scenario
 from klshuttle.demand import Requests
 from klshuttle.graph import to_lonlat, to_metric
 from klshuttle.osmfeatures import OsmFeatures, load_features
-from klshuttle.service import (
+from klshuttle.resolve import resolve
+from klshuttle.stops import (
     REJECT_NO_STOP,
     REJECT_SAME_STOP,
     Stops,
     assign_stops,
     merge_osm_stops,
-    resolve,
     virtual_stops,
 )
-from scenario_files import SCENARIOS, SMALL, scenario_dir, write
+from scenario_files import SMALL, scenario_dir, write
 
 X0, Y0 = to_metric(7.7600, 49.4400)
 X0, Y0 = float(X0), float(Y0)
@@ -94,6 +92,7 @@ def test_merge_osm_stops_by_name_and_distance() -> None:
     assert len([s for s in merge_osm_stops(feats, 100.0) if s.name.startswith("Post")]) == 3
 
 
+@pytest.mark.kaiserslautern
 def test_real_map_stops(kl_env: Path) -> None:
     feats = load_features()
     stops = merge_osm_stops(feats, 250.0)
@@ -108,6 +107,7 @@ def test_real_map_stops(kl_env: Path) -> None:
 
 
 # ----------------------------------------------------------- virtual stops
+@pytest.mark.kaiserslautern
 def test_virtual_stops_cover_the_area(kl_env: Path, tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     res = resolve(
@@ -197,125 +197,8 @@ def test_assign_without_stops_rejects_all() -> None:
     assert a.reason.tolist() == [REJECT_NO_STOP]
 
 
-# -------------------------------------------------------------------- lines
-def test_trippstadter_line_timetable_by_hand(kl_env: Path) -> None:
-    res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
-    (line,) = res.lines
-    g, stops = res.graph, res.stops
-    names = [str(stops.name[i]) for i in line.stops["forward"]]
-    assert names == [
-        "Hauptbahnhof",
-        "Post",
-        "Trippstadter Straße",
-        "Elektrizitätswerk",
-        "Carl-Euler-Straße",
-        "Fraunhofer Zentrum",
-        "Uni West",
-        "Uni Süd",
-    ]
-    assert line.stops["backward"].tolist() == line.stops["forward"][::-1].tolist()
-    # segment times agree with networkx on the same graph
-    G = nx.DiGraph()
-    for k in range(g.n_edges):
-        u, v, w = int(g.edge_source[k]), int(g.indices[k]), float(g.travel_time_s[k])
-        if not G.has_edge(u, v) or G[u][v]["w"] > w:
-            G.add_edge(u, v, w=w)
-    seq = stops.node[line.stops["forward"]]
-    ref = [
-        nx.shortest_path_length(G, int(a), int(b), weight="w") for a, b in itertools.pairwise(seq)
-    ]
-    assert np.allclose(line.segment_time_s["forward"], ref)
-    dwell = res.scenario.fleet.vehicle.dwell_time_s
-    assert line.run_time_s["forward"] == pytest.approx(sum(ref) + dwell * 6)
-    # headway 600 s from 06:00; return trips after run + 300 s layover, on the minute
-    fwd = line.departures_s["forward"]
-    assert fwd[0] == 6 * 3600 and np.all(np.diff(fwd) == 600)
-    back = line.departures_s["backward"]
-    assert np.array_equal(back, np.ceil((fwd + line.run_time_s["forward"] + 300) / 60) * 60)
-    end = 21 * 3600
-    assert fwd[-1] + line.run_time_s["forward"] + 300 + line.run_time_s["backward"] <= end
-    assert back[-1] + line.run_time_s["backward"] <= end
-    cycle = line.run_time_s["forward"] + line.run_time_s["backward"] + 600 + 60
-    assert line.vehicles_needed == math.ceil(cycle / 600)
-    # line service: requests use the line's stops
-    assert res.assignment is not None
-    ok = res.assignment.servable
-    assert np.isin(res.assignment.pickup_stop[ok], line.stops["forward"]).all()
-
-
-def test_line_with_explicit_departures(kl_env: Path, tmp_path: Path) -> None:
-    folder = scenario_dir(tmp_path)
-    text = (
-        SMALL
-        + """
-[service]
-mode = "hybrid"
-stops = { type = "named", names = ["Hauptbahnhof", "Rathaus", "Pfaffplatz"] }
-[[service.lines]]
-name = "Ring"
-stops = ["Hauptbahnhof", "Rathaus", "Pfaffplatz"]
-departures = ["07:00", "07:30", "08:00"]
-return_departures = ["07:20", "08:10"]
-"""
-    )
-    res = resolve(load_scenario(write(folder, "s.toml", text)), demand=False)
-    (line,) = res.lines
-    assert line.departures_s["forward"].tolist() == [25200.0, 27000.0, 28800.0]
-    assert line.departures_s["backward"].tolist() == [26400.0, 29400.0]
-    assert res.on_demand_vehicles == 3 - line.vehicles
-    one_way = write(
-        folder,
-        "o.toml",
-        text.replace('return_departures = ["07:20", "08:10"]', "both_directions = false"),
-    )
-    res = resolve(load_scenario(one_way), demand=False)
-    assert res.lines[0].directions == ("forward",)
-
-
-def test_line_outside_operating_hours_is_an_error(kl_env: Path, tmp_path: Path) -> None:
-    from klshuttle.errors import ScenarioError
-
-    folder = scenario_dir(tmp_path)
-    text = (
-        SMALL
-        + """
-[service]
-mode = "line"
-stops = { type = "named", names = ["Hauptbahnhof", "Rathaus"] }
-[[service.lines]]
-name = "Late"
-stops = ["Hauptbahnhof", "Rathaus"]
-departures = ["20:55"]
-"""
-    )
-    with pytest.raises(
-        ScenarioError, match=r"service\.lines\[0\]: the forward trip leaving at 20:55 runs outside"
-    ):
-        resolve(load_scenario(write(folder, "s.toml", text)), demand=False)
-
-
-# ------------------------------------------------------------ depots, fleet
-def test_depots_split_and_round_robin(kl_env: Path, tmp_path: Path) -> None:
-    folder = scenario_dir(tmp_path)
-    text = SMALL.replace("vehicles = 3", 'vehicles = 5\ndepots = ["Hauptbahnhof", "Pfaffwerk"]')
-    res = resolve(load_scenario(write(folder, "a.toml", text)), demand=False)
-    assert res.depots.vehicle_depot.tolist() == [0, 1, 0, 1, 0]
-    assert res.depots.to_frame()["vehicles"].tolist() == [3, 2]
-    assert np.all(res.depots.edge_m <= 50)
-    split = text.replace("vehicles = 5\n", "vehicles = 5\nvehicles_per_depot = [1, 4]\n")
-    res = resolve(load_scenario(write(folder, "b.toml", split)), demand=False)
-    assert res.depots.vehicle_depot.tolist() == [0, 1, 1, 1, 1]
-    assert res.depots.vehicle_node.tolist() == [res.depots.node[0]] + [res.depots.node[1]] * 4
-
-
-def test_door_to_door_has_no_assignment(kl_env: Path, tmp_path: Path) -> None:
-    folder = scenario_dir(tmp_path)
-    res = resolve(
-        load_scenario(write(folder, "s.toml", SMALL + "[service.on_demand]\nstop_based = false\n"))
-    )
-    assert res.assignment is None and res.requests is not None and len(res.requests) == 200
-
-
+# ------------------------------------------------------- stops off the roads
+@pytest.mark.kaiserslautern
 def test_osm_stops_far_from_the_roads_are_left_out_with_a_warning(
     kl_env: Path, tmp_path: Path
 ) -> None:
@@ -326,61 +209,3 @@ def test_osm_stops_far_from_the_roads_are_left_out_with_a_warning(
     )
     assert np.all(res.stops.edge_m <= 6.0)
     assert any("more than 6 m from the shuttle's roads" in w for w in res.warnings)
-
-
-def test_fleet_speed_caps_the_graph(kl_env: Path, tmp_path: Path) -> None:
-    folder = scenario_dir(tmp_path)
-    res = resolve(
-        load_scenario(write(folder, "s.toml", SMALL + "[fleet.vehicle]\nmax_speed_kmh = 15.0\n")),
-        demand=False,
-    )
-    assert res.graph.speed_kmh.max() <= 15.0
-    assert res.graph.meta["settings"]["max_speed_kmh"] == 15.0
-
-
-def test_shipped_scenarios_resolve_to_sensible_days(kl_env: Path) -> None:
-    for name in ("hbf-feeder-on-demand", "campus-on-demand", "pfaff-quarter", "trippstadter-line"):
-        res = resolve(load_scenario(SCENARIOS / f"{name}.toml"))
-        assert res.requests is not None and len(res.requests) > 500, name
-        assert res.assignment is not None
-        share_ok = res.assignment.servable.mean()
-        assert share_ok > 0.9, (name, res.assignment.counts())
-        assert not res.warnings, (name, res.warnings)
-    feeder = resolve(load_scenario(SCENARIOS / "hbf-feeder-on-demand.toml"))
-    assert feeder.scenario.fleet.vehicles >= 20 and len(feeder.requests) >= 2000
-    assert feeder.scenario.fleet.vehicle.capacity == 12
-
-
-def test_line_rides_by_hand() -> None:
-    from klshuttle.service import Line, StopAssignment, line_rides
-
-    def line(name: str, seq: list[int], both: bool = True) -> Line:
-        stops = {"forward": np.array(seq, dtype=np.int32)}
-        if both:
-            stops["backward"] = stops["forward"][::-1].copy()
-        empty = {d: np.empty(0) for d in stops}
-        return Line(name, stops, empty, empty, {d: 0.0 for d in stops}, 0.0, 1, 1)
-
-    lines = [line("A", [0, 1, 2, 3]), line("Loop", [4, 5, 6, 4], both=False)]
-    pick = np.array([0, 3, 1, 0, 4, 6, -1], dtype=np.int32)
-    drop = np.array([2, 1, 1, 5, 6, 4, 2], dtype=np.int32)
-    a = StopAssignment(
-        pick, drop, np.zeros(7), np.zeros(7), np.full(7, "", dtype="<U16"), 400.0, 1.3
-    )
-    rides = line_rides(a, lines, 7)
-    assert rides.routes == ((0, "forward"), (0, "backward"), (1, "forward"))
-    assert rides.route.tolist() == [0, 1, -1, -1, 2, 2, -1]
-    assert rides.board.tolist() == [0, 0, -1, -1, 0, 2, -1]
-    assert rides.alight.tolist() == [2, 2, -1, -1, 2, 3, -1]
-
-
-def test_line_rides_on_the_trippstadter_line(kl_env: Path) -> None:
-    res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
-    rides = res.line_rides()
-    ok = res.assignment.servable
-    assert np.all(rides.route[ok] >= 0) and np.all(rides.board[ok] < rides.alight[ok])
-    (line,) = res.lines
-    for r in np.flatnonzero(ok)[:50]:
-        _, d = rides.routes[rides.route[r]]
-        assert line.stops[d][rides.board[r]] == res.assignment.pickup_stop[r]
-        assert line.stops[d][rides.alight[r]] == res.assignment.dropoff_stop[r]

@@ -1,0 +1,496 @@
+"""A scenario placed on the road graph: :func:`resolve` and :class:`ResolvedScenario`.
+
+:func:`resolve` is the bridge from a validated :class:`~klshuttle.scenario.Scenario`
+to what the simulator works with: it loads the road graph (the fleet's max
+speed caps the edge speeds), builds the service area, finds and snaps the
+stops and depots, computes line timetables, runs the demand models and assigns
+requests to stops. Every check a planner needs before a simulation happens
+here; problems raise :class:`~klshuttle.errors.ScenarioError` naming the key.
+Besides the runner, this is the only module that loads maps and OSM features;
+stops, lines and demand get what they need as data or providers.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from .area import ServiceArea, resolve_area
+from .demand import Requests, generate_requests
+from .errors import KlshuttleError, ScenarioError
+from .graph import RoadGraph
+from .lines import Line, LineRides, build_line, check_fleet, line_rides
+from .osmfeatures import OsmFeatures, load_features
+from .places import find_place, normalize_name, suggest
+from .scenario import (
+    NamedStops,
+    OsmStops,
+    PointSpec,
+    PointStops,
+    Scenario,
+    VirtualStops,
+    display_path,
+    format_time,
+    location_label,
+)
+from .stops import (
+    REJECT_NO_STOP,
+    REJECT_SAME_STOP,
+    OsmStopCluster,
+    StopAssignment,
+    Stops,
+    assign_stops,
+    make_stops,
+    merge_osm_stops,
+    virtual_stops,
+)
+
+__all__ = ["Depots", "ResolvedScenario", "resolve"]
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------- depots
+@dataclass(frozen=True, eq=False)
+class Depots:
+    """Depots where vehicles start and may return.
+
+    ``vehicle_depot[v]`` is the depot index of vehicle ``v``.
+    """
+
+    name: NDArray[np.str_]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    node: NDArray[np.int32]
+    snap_m: NDArray[np.float64]
+    edge_m: NDArray[np.float64]
+    inside_area: NDArray[np.bool_]
+    vehicle_depot: NDArray[np.int32]
+
+    def __len__(self) -> int:
+        return int(self.name.shape[0])
+
+    @property
+    def vehicle_node(self) -> NDArray[np.int32]:
+        """Start node of each vehicle."""
+        return self.node[self.vehicle_depot]
+
+    def to_frame(self) -> pd.DataFrame:
+        """The depots as a DataFrame with the number of vehicles at each."""
+        df = pd.DataFrame(
+            {
+                k: getattr(self, k)
+                for k in ("name", "lon", "lat", "node", "snap_m", "edge_m", "inside_area")
+            }
+        )
+        df["vehicles"] = np.bincount(self.vehicle_depot, minlength=len(self))
+        return df
+
+
+# ---------------------------------------------------------------- resolution
+@dataclass(frozen=True, eq=False)
+class ResolvedScenario:
+    """A scenario placed on the road graph: everything the simulator needs.
+
+    Attributes
+    ----------
+    scenario
+        The validated scenario.
+    graph
+        Road graph built with ``scenario.build_settings``.
+    area
+        Service area (polygon, km², nodes inside).
+    stops
+        Stops of the service (empty for door-to-door on-demand without lines).
+    depots
+        Depots and the start depot of each vehicle.
+    lines
+        Fixed lines with timetables (mode line or hybrid).
+    requests
+        The day's requests (None when resolved with ``demand=False``).
+    assignment
+        Pickup/drop-off stop per request for stop-based service (on-demand
+        stop-based: all stops; line mode: the line stops), else None.
+    warnings
+        Things that are allowed but look wrong.
+    timings_s
+        Seconds spent per step (graph, features, stops, demand, ...).
+    """
+
+    scenario: Scenario
+    graph: RoadGraph
+    area: ServiceArea
+    stops: Stops
+    depots: Depots
+    lines: tuple[Line, ...]
+    requests: Requests | None
+    assignment: StopAssignment | None
+    warnings: tuple[str, ...] = ()
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def vehicle_capacity(self) -> int:
+        """Passengers per vehicle."""
+        return self.scenario.fleet.vehicle.capacity
+
+    def line_rides(self) -> LineRides | None:
+        """Line direction, boarding and alighting position of each request (line mode)."""
+        if self.assignment is None or not self.lines:
+            return None
+        return line_rides(self.assignment, self.lines, len(self.stops))
+
+    @property
+    def on_demand_vehicles(self) -> int:
+        """Vehicles left for on-demand service after the lines took theirs."""
+        if self.scenario.service.mode == "line":
+            return 0
+        return self.scenario.fleet.vehicles - sum(ln.vehicles for ln in self.lines)
+
+
+class _Locator:
+    """Finds named places and stops; the error names the key path."""
+
+    def __init__(self, graph: RoadGraph, feats: Any, merge_m: float) -> None:
+        self._graph = graph
+        self._feats = feats
+        self._merge_m = merge_m
+        self._osm: list[OsmStopCluster] | None = None
+
+    def osm_stops(self) -> list[OsmStopCluster]:
+        if self._osm is None:
+            self._osm = merge_osm_stops(self._feats(), self._merge_m)
+        return self._osm
+
+    def find_stop(self, name: str) -> list[OsmStopCluster]:
+        """Stops of that name; "Post" finds "Post" and "Post (2)" (ambiguous), "Post (2)" one."""
+        import re
+
+        key = normalize_name(name)
+        exact = [c for c in self.osm_stops() if normalize_name(c.name) == key]
+        same_base = [
+            c for c in self.osm_stops() if normalize_name(re.sub(r" \(\d+\)$", "", c.name)) == key
+        ]
+        return same_base if len(same_base) > len(exact) else exact
+
+    def __call__(self, loc: Any, where: str, prefer: str = "place") -> tuple[float, float, str]:
+        if isinstance(loc, PointSpec):
+            return loc.lon, loc.lat, location_label(loc)
+        name = str(loc)
+        place = find_place(name)
+        stops: list[OsmStopCluster] = []
+        if prefer == "stop" or place is None:
+            try:
+                stops = self.find_stop(name)
+            except KlshuttleError:
+                if place is None:
+                    raise
+        if prefer == "stop" and len(stops) == 1:
+            return stops[0].lon, stops[0].lat, stops[0].name
+        if place is not None:
+            return place.lon, place.lat, place.name
+        if len(stops) == 1:
+            return stops[0].lon, stops[0].lat, stops[0].name
+        if len(stops) > 1:
+            names = ", ".join(repr(c.name) for c in stops)
+            raise ScenarioError(f"{where}: {name!r} names several stops ({names}); pick one")
+        feats = self._feats()
+        stations = [str(s) for s in feats.station_name]
+        for i, s in enumerate(stations):
+            if normalize_name(s) == normalize_name(name):
+                return float(feats.station_lon[i]), float(feats.station_lat[i]), s
+        from .places import PLACES
+
+        candidates = [c.name for c in self.osm_stops()] + [p.name for p in PLACES] + stations
+        close = suggest(name, candidates)
+        hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        raise ScenarioError(f"{where}: no stop or place named {name!r} on this map{hint}")
+
+
+def resolve(
+    scenario: Scenario,
+    *,
+    graph: RoadGraph | None = None,
+    demand: bool = True,
+    seed: int | None = None,
+    use_cache: bool = True,
+) -> ResolvedScenario:
+    """Place a scenario on the road graph and check that it makes sense.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (:func:`~klshuttle.scenario.load_scenario`).
+    graph
+        A road graph to use instead of loading one (it should match
+        ``scenario.build_settings``).
+    demand
+        Also run the demand models and assign stops.
+    seed
+        Overrides the scenario's seed for the demand.
+    use_cache
+        Use the graph and OSM-features caches.
+
+    Returns
+    -------
+    ResolvedScenario
+
+    Raises
+    ------
+    ScenarioError
+        A stop, depot or the area is off the network, a name is unknown, a
+        line's timetable does not fit the fleet or the operating hours, ...
+    DemandError
+        A demand model cannot produce its trips.
+    """
+    from .maps import load_map
+
+    label = display_path(scenario.source_path) if scenario.source_path else scenario.name
+    timings: dict[str, float] = {}
+    warnings: list[str] = []
+    t0 = time.perf_counter()
+    try:
+        if graph is None:
+            graph = load_map(
+                scenario.map.source, settings=scenario.build_settings, use_cache=use_cache
+            )
+        timings["graph"] = time.perf_counter() - t0
+
+        features_cache: dict[str, OsmFeatures] = {}
+
+        def feats() -> OsmFeatures:
+            if "f" not in features_cache:
+                t = time.perf_counter()
+                features_cache["f"] = load_features(scenario.map.source, use_cache=use_cache)
+                timings["osm_features"] = time.perf_counter() - t
+            return features_cache["f"]
+
+        stops_spec = scenario.service.stops
+        merge_m = getattr(stops_spec, "merge_distance_m", 250.0)
+        locator = _Locator(graph, feats, merge_m)
+        t = time.perf_counter()
+        area = resolve_area(
+            scenario.map.area, graph, locate=lambda loc, where: locator(loc, where, "stop")
+        )
+        timings["area"] = time.perf_counter() - t
+
+        t = time.perf_counter()
+        stops = _resolve_stops(scenario, graph, area, locator, warnings)
+        depots = _resolve_depots(scenario, graph, area, locator, warnings)
+        lines = tuple(
+            build_line(spec, i, stops, graph, scenario)
+            for i, spec in enumerate(scenario.service.lines)
+        )
+        warnings.extend(check_fleet(scenario, lines))
+        timings["service"] = time.perf_counter() - t
+    except ScenarioError as exc:
+        raise ScenarioError(f"{label}: {exc}") from None
+
+    requests, assignment = None, None
+    if demand:
+        try:
+            requests, assignment = _demand(
+                scenario, graph, area, stops, lines, locator, feats, seed, timings, warnings
+            )
+        except ScenarioError as exc:
+            raise ScenarioError(f"{label}: {exc}") from None
+    timings["total"] = time.perf_counter() - t0
+    return ResolvedScenario(
+        scenario=scenario,
+        graph=graph,
+        area=area,
+        stops=stops,
+        depots=depots,
+        lines=lines,
+        requests=requests,
+        assignment=assignment,
+        warnings=tuple(warnings),
+        timings_s=timings,
+    )
+
+
+def _demand(
+    scenario: Scenario,
+    graph: RoadGraph,
+    area: ServiceArea,
+    stops: Stops,
+    lines: tuple[Line, ...],
+    locator: _Locator,
+    feats: Any,
+    seed: int | None,
+    timings: dict[str, float],
+    warnings: list[str],
+) -> tuple[Requests, StopAssignment | None]:
+    assignment = None
+    t = time.perf_counter()
+    requests = generate_requests(
+        scenario,
+        graph,
+        area,
+        locate=lambda loc, where: locator(loc, where, "place"),
+        features=feats,
+        seed=seed,
+    )
+    timings["demand"] = time.perf_counter() - t
+    svc = scenario.service
+    stop_based = svc.mode == "line" or svc.on_demand.stop_based
+    if stop_based:
+        usable = stops
+        if svc.mode == "line":
+            on_line = np.unique(np.concatenate([ln.stops["forward"] for ln in lines]))
+            usable = stops.subset(on_line)
+        assignment = assign_stops(
+            requests,
+            usable,
+            max_walk_m=svc.on_demand.max_walk_m,
+            walk_detour_factor=svc.on_demand.walk_detour_factor,
+        )
+        if svc.mode == "line":
+            # report stop indices in the full stop table
+            object.__setattr__(assignment, "pickup_stop", _remap(assignment.pickup_stop, on_line))
+            object.__setattr__(assignment, "dropoff_stop", _remap(assignment.dropoff_stop, on_line))
+        counts = assignment.counts()
+        bad = counts.get(REJECT_NO_STOP, 0) + counts.get(REJECT_SAME_STOP, 0)
+        if len(requests) and bad / len(requests) > 0.2:
+            warnings.append(
+                f"{bad} of {len(requests)} requests ({100 * bad / len(requests):.0f} %) have no "
+                f"stop within {svc.on_demand.max_walk_m:g} m or the same stop at both ends"
+            )
+    hours = scenario.fleet.vehicle.operating_hours
+    if len(requests):
+        late = int(((requests.time_s < hours.start) | (requests.time_s >= hours.end)).sum())
+        if late:
+            warnings.append(
+                f"{late} requests fall outside the operating hours "
+                f"{format_time(hours.start)}-{format_time(hours.end)}"
+            )
+    for tag, info in requests.meta.get("models", {}).items():
+        if info.get("dropped"):
+            warnings.append(
+                f"demand model {tag!r}: {info['dropped']} trips left out (outside the window or area)"
+            )
+    return requests, assignment
+
+
+def _remap(idx: NDArray[np.int32], table: NDArray[np.int64]) -> NDArray[np.int32]:
+    out = np.full(len(idx), -1, dtype=np.int32)
+    ok = idx >= 0
+    out[ok] = table[idx[ok]]
+    return out
+
+
+def _resolve_stops(
+    scenario: Scenario, graph: RoadGraph, area: ServiceArea, locator: _Locator, warnings: list[str]
+) -> Stops:
+    spec = scenario.service.stops
+    tol = scenario.map.max_snap_m
+    where = "service.stops"
+    needs_stops = scenario.service.mode != "on_demand" or scenario.service.on_demand.stop_based
+    if isinstance(spec, VirtualStops):
+        stops = virtual_stops(graph, area, spec.spacing_m)
+    elif isinstance(spec, OsmStops):
+        clusters = locator.osm_stops()
+        lon = np.array([c.lon for c in clusters])
+        lat = np.array([c.lat for c in clusters])
+        inside = area.contains(lon, lat) if len(clusters) else np.zeros(0, bool)
+        sel = [c for c, ok in zip(clusters, inside, strict=True) if ok]
+        stops = make_stops(
+            graph,
+            [c.name for c in sel],
+            np.array([c.lon for c in sel]),
+            np.array([c.lat for c in sel]),
+            [c.n_objects for c in sel],
+            "osm",
+        )
+        far = stops.edge_m > tol
+        if far.any():
+            names = ", ".join(
+                f"{stops.name[i]} ({stops.edge_m[i]:.0f} m)" for i in np.flatnonzero(far)[:3]
+            )
+            warnings.append(
+                f"{int(far.sum())} OSM stops lie more than {tol:g} m from the shuttle's roads and are left out: {names}"
+            )
+            stops = stops.subset(np.flatnonzero(~far))
+    elif isinstance(spec, NamedStops):
+        pts = [locator(n, f"{where}.names[{i}]", "stop") for i, n in enumerate(spec.names)]
+        stops = make_stops(
+            graph,
+            [p[2] for p in pts],
+            np.array([p[0] for p in pts]),
+            np.array([p[1] for p in pts]),
+            [0] * len(pts),
+            "osm",
+        )
+        _check_given(stops, area, tol, f"{where}.names")
+    elif isinstance(spec, PointStops):
+        stops = make_stops(
+            graph,
+            [str(p.name) for p in spec.points],
+            np.array([p.lon for p in spec.points]),
+            np.array([p.lat for p in spec.points]),
+            [0] * len(spec.points),
+            "coordinates",
+        )
+        _check_given(stops, area, tol, f"{where}.points")
+    else:  # pragma: no cover
+        raise ScenarioError(f"{where}: unknown stops type")
+    dup = [n for n, c in Counter(str(n) for n in stops.name).items() if c > 1]
+    if dup:
+        raise ScenarioError(f"{where}: stop {dup[0]!r} is listed twice")
+    if needs_stops and len(stops) < 2:
+        raise ScenarioError(
+            f"{where}: the service needs at least 2 stops in the service area, found {len(stops)}"
+        )
+    return stops
+
+
+def _check_given(stops: Stops, area: ServiceArea, tol: float, where: str) -> None:
+    inside = area.contains(stops.lon, stops.lat)
+    for i in range(len(stops)):
+        if stops.edge_m[i] > tol:
+            raise ScenarioError(
+                f"{where}[{i}]: stop {str(stops.name[i])!r} lies {stops.edge_m[i]:.1f} m from the nearest "
+                f"road the shuttle may use (at most {tol:g} m, map.max_snap_m)"
+            )
+        if not inside[i]:
+            raise ScenarioError(
+                f"{where}[{i}]: stop {str(stops.name[i])!r} lies outside the service area"
+            )
+
+
+def _resolve_depots(
+    scenario: Scenario, graph: RoadGraph, area: ServiceArea, locator: _Locator, warnings: list[str]
+) -> Depots:
+    tol = scenario.map.max_snap_m
+    pts = [locator(d, f"fleet.depots[{i}]", "stop") for i, d in enumerate(scenario.fleet.depots)]
+    lon = np.array([p[0] for p in pts])
+    lat = np.array([p[1] for p in pts])
+    node, snap = graph.nearest_nodes(lon, lat)
+    _, edge_m, _ = graph.nearest_edges(lon, lat)
+    for i in range(len(pts)):
+        if edge_m[i] > tol:
+            raise ScenarioError(
+                f"fleet.depots[{i}]: depot {pts[i][2]!r} lies {edge_m[i]:.1f} m from the nearest road "
+                f"the shuttle may use (at most {tol:g} m, map.max_snap_m)"
+            )
+    inside = area.contains(lon, lat)
+    for j in np.flatnonzero(~inside):
+        warnings.append(
+            f"depot {pts[j][2]!r} lies outside the service area (vehicles drive in empty)"
+        )
+    return Depots(
+        name=np.array([p[2] for p in pts], dtype=str),
+        lon=lon,
+        lat=lat,
+        node=np.asarray(node, dtype=np.int32),
+        snap_m=np.asarray(snap, dtype=np.float64),
+        edge_m=np.asarray(edge_m, dtype=np.float64),
+        inside_area=inside,
+        vehicle_depot=np.array(scenario.fleet.depot_of_vehicle(), dtype=np.int32),
+    )

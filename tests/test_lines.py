@@ -1,0 +1,150 @@
+"""Line timetables, explicit departures, operating hours and line rides."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from klshuttle import load_scenario
+from klshuttle.lines import Line, line_rides
+from klshuttle.resolve import resolve
+from klshuttle.stops import StopAssignment
+from scenario_files import SCENARIOS, SMALL, scenario_dir, write
+
+
+@pytest.mark.kaiserslautern
+def test_trippstadter_line_timetable_by_hand(kl_env: Path) -> None:
+    res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
+    (line,) = res.lines
+    g, stops = res.graph, res.stops
+    names = [str(stops.name[i]) for i in line.stops["forward"]]
+    assert names == [
+        "Hauptbahnhof",
+        "Post",
+        "Trippstadter Straße",
+        "Elektrizitätswerk",
+        "Carl-Euler-Straße",
+        "Fraunhofer Zentrum",
+        "Uni West",
+        "Uni Süd",
+    ]
+    assert line.stops["backward"].tolist() == line.stops["forward"][::-1].tolist()
+    # segment times agree with networkx on the same graph
+    G = nx.DiGraph()
+    for k in range(g.n_edges):
+        u, v, w = int(g.edge_source[k]), int(g.indices[k]), float(g.travel_time_s[k])
+        if not G.has_edge(u, v) or G[u][v]["w"] > w:
+            G.add_edge(u, v, w=w)
+    seq = stops.node[line.stops["forward"]]
+    ref = [
+        nx.shortest_path_length(G, int(a), int(b), weight="w") for a, b in itertools.pairwise(seq)
+    ]
+    assert np.allclose(line.segment_time_s["forward"], ref)
+    dwell = res.scenario.fleet.vehicle.dwell_time_s
+    assert line.run_time_s["forward"] == pytest.approx(sum(ref) + dwell * 6)
+    # headway 600 s from 06:00; return trips after run + 300 s layover, on the minute
+    fwd = line.departures_s["forward"]
+    assert fwd[0] == 6 * 3600 and np.all(np.diff(fwd) == 600)
+    back = line.departures_s["backward"]
+    assert np.array_equal(back, np.ceil((fwd + line.run_time_s["forward"] + 300) / 60) * 60)
+    end = 21 * 3600
+    assert fwd[-1] + line.run_time_s["forward"] + 300 + line.run_time_s["backward"] <= end
+    assert back[-1] + line.run_time_s["backward"] <= end
+    cycle = line.run_time_s["forward"] + line.run_time_s["backward"] + 600 + 60
+    assert line.vehicles_needed == math.ceil(cycle / 600)
+    # line service: requests use the line's stops
+    assert res.assignment is not None
+    ok = res.assignment.servable
+    assert np.isin(res.assignment.pickup_stop[ok], line.stops["forward"]).all()
+
+
+@pytest.mark.kaiserslautern
+def test_line_with_explicit_departures(kl_env: Path, tmp_path: Path) -> None:
+    folder = scenario_dir(tmp_path)
+    text = (
+        SMALL
+        + """
+[service]
+mode = "hybrid"
+stops = { type = "named", names = ["Hauptbahnhof", "Rathaus", "Pfaffplatz"] }
+[[service.lines]]
+name = "Ring"
+stops = ["Hauptbahnhof", "Rathaus", "Pfaffplatz"]
+departures = ["07:00", "07:30", "08:00"]
+return_departures = ["07:20", "08:10"]
+"""
+    )
+    res = resolve(load_scenario(write(folder, "s.toml", text)), demand=False)
+    (line,) = res.lines
+    assert line.departures_s["forward"].tolist() == [25200.0, 27000.0, 28800.0]
+    assert line.departures_s["backward"].tolist() == [26400.0, 29400.0]
+    assert res.on_demand_vehicles == 3 - line.vehicles
+    one_way = write(
+        folder,
+        "o.toml",
+        text.replace('return_departures = ["07:20", "08:10"]', "both_directions = false"),
+    )
+    res = resolve(load_scenario(one_way), demand=False)
+    assert res.lines[0].directions == ("forward",)
+
+
+@pytest.mark.kaiserslautern
+def test_line_outside_operating_hours_is_an_error(kl_env: Path, tmp_path: Path) -> None:
+    from klshuttle.errors import ScenarioError
+
+    folder = scenario_dir(tmp_path)
+    text = (
+        SMALL
+        + """
+[service]
+mode = "line"
+stops = { type = "named", names = ["Hauptbahnhof", "Rathaus"] }
+[[service.lines]]
+name = "Late"
+stops = ["Hauptbahnhof", "Rathaus"]
+departures = ["20:55"]
+"""
+    )
+    with pytest.raises(
+        ScenarioError, match=r"service\.lines\[0\]: the forward trip leaving at 20:55 runs outside"
+    ):
+        resolve(load_scenario(write(folder, "s.toml", text)), demand=False)
+
+
+def test_line_rides_by_hand() -> None:
+    def line(name: str, seq: list[int], both: bool = True) -> Line:
+        stops = {"forward": np.array(seq, dtype=np.int32)}
+        if both:
+            stops["backward"] = stops["forward"][::-1].copy()
+        empty = {d: np.empty(0) for d in stops}
+        return Line(name, stops, empty, empty, {d: 0.0 for d in stops}, 0.0, 1, 1)
+
+    lines = [line("A", [0, 1, 2, 3]), line("Loop", [4, 5, 6, 4], both=False)]
+    pick = np.array([0, 3, 1, 0, 4, 6, -1], dtype=np.int32)
+    drop = np.array([2, 1, 1, 5, 6, 4, 2], dtype=np.int32)
+    a = StopAssignment(
+        pick, drop, np.zeros(7), np.zeros(7), np.full(7, "", dtype="<U16"), 400.0, 1.3
+    )
+    rides = line_rides(a, lines, 7)
+    assert rides.routes == ((0, "forward"), (0, "backward"), (1, "forward"))
+    assert rides.route.tolist() == [0, 1, -1, -1, 2, 2, -1]
+    assert rides.board.tolist() == [0, 0, -1, -1, 0, 2, -1]
+    assert rides.alight.tolist() == [2, 2, -1, -1, 2, 3, -1]
+
+
+@pytest.mark.kaiserslautern
+def test_line_rides_on_the_trippstadter_line(kl_env: Path) -> None:
+    res = resolve(load_scenario(SCENARIOS / "trippstadter-line.toml"))
+    rides = res.line_rides()
+    ok = res.assignment.servable
+    assert np.all(rides.route[ok] >= 0) and np.all(rides.board[ok] < rides.alight[ok])
+    (line,) = res.lines
+    for r in np.flatnonzero(ok)[:50]:
+        _, d = rides.routes[rides.route[r]]
+        assert line.stops[d][rides.board[r]] == res.assignment.pickup_stop[r]
+        assert line.stops[d][rides.alight[r]] == res.assignment.dropoff_stop[r]
