@@ -36,6 +36,7 @@ from klshuttle import Router, load_map, load_scenario, simulate
 from klshuttle._kernels import insertion as kin
 from klshuttle.dispatch import best_insertion_reference
 from klshuttle.maps import build_graph, resolve_map_source
+from klshuttle.outputs import write_result
 from klshuttle.reference import to_scipy_csgraph
 from klshuttle.resolve import resolve
 from klshuttle.runner import prepare_trips
@@ -159,7 +160,7 @@ def _day(sim_env: dict[str, Any], size: tuple[int, int]) -> Any:
     out = Path(tempfile.mkdtemp(prefix="klshuttle-bench-"))
     try:
         result = simulate(sc, resolved=res, router=sim_env["router"])
-        result.write(out / "day")
+        write_result(result, out / "day")
     finally:
         shutil.rmtree(out, ignore_errors=True)
     return result

@@ -124,8 +124,9 @@ def test_features_need_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.kaiserslautern
 def test_car_parks_of_the_extract(kl_env) -> None:
     from klshuttle.landuse import parking_lots
+    from klshuttle.osmfeatures import load_features
 
-    lots = parking_lots(None)
+    lots = parking_lots(load_features(None))
     # shared/DOMAIN.md: 288 parking polygons, 0.54 km² in all; almost none carry capacity
     assert 270 <= len(lots) <= 290
     assert lots["area_m2"].sum() / 1e6 == pytest.approx(0.54, abs=0.02)

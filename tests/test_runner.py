@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pytest
 
 from klshuttle import Router, load_scenario, simulate
 from klshuttle.errors import OutputExistsError
+from klshuttle.outputs import OUTPUTS, write_result
 from klshuttle.sim import net_tables
 from test_sim import check_invariants
 
@@ -122,14 +124,12 @@ def test_hybrid_scenario_uses_line_and_on_demand_vehicles(runs) -> None:
 @pytest.mark.kaiserslautern
 def test_same_seed_gives_byte_identical_files(kl_env, kl_router, tmp_path: Path) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
-    a = simulate(sc, router=kl_router).write(tmp_path / "a")
-    b = simulate(sc, router=kl_router).write(tmp_path / "b")
-    from klshuttle.report import OUTPUT_FILES
-
+    a = write_result(simulate(sc, router=kl_router), tmp_path / "a")
+    b = write_result(simulate(sc, router=kl_router), tmp_path / "b")
     files = sorted(p.name for p in a.iterdir())
     assert files == sorted(p.name for p in b.iterdir())
     # each selected output kind writes exactly its files
-    assert set(files) == {f for kind in sc.outputs.which for f in OUTPUT_FILES[kind]}
+    assert set(files) == {f for kind in sc.outputs.which for f in OUTPUTS[kind].files}
     assert {
         "trips.csv",
         "vehicles.csv",
@@ -151,30 +151,48 @@ def test_output_folder_is_never_overwritten_silently(
 ) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     res = simulate(sc, router=kl_router)
-    target = res.write(tmp_path / "out")
+    target = write_result(res, tmp_path / "out")
     (target / "notes.txt").write_text("mine")
     with pytest.raises(OutputExistsError, match="--overwrite"):
-        res.write(target)
+        write_result(res, target)
     assert (target / "notes.txt").read_text() == "mine"
-    res.write(target, overwrite=True)
+    write_result(res, target, overwrite=True)
     assert not (target / "notes.txt").exists() and (target / "trips.csv").exists()
-    # a writer failing half-way leaves neither a folder nor temp files
-    import klshuttle.report as report
 
+    # a writer failing half-way leaves neither a folder nor temp files
     def boom(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(report, "_link_loads_geojson", boom)
+    monkeypatch.setitem(OUTPUTS["geojson"].files, "link_loads.geojson", boom)
     with pytest.raises(RuntimeError):
-        res.write(tmp_path / "failed")
+        write_result(res, tmp_path / "failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize("kind", list(OUTPUTS))
+def test_each_output_kind_writes_exactly_its_files(runs, tmp_path: Path, kind: str) -> None:
+    res = runs["campus-on-demand.toml"]
+    outputs = res.scenario.outputs.model_copy(update={"which": [kind]})
+    only = replace(res, scenario=res.scenario.model_copy(update={"outputs": outputs}))
+    folder = write_result(only, tmp_path / kind)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUTS[kind].files)
+    assert all(p.stat().st_size > 0 for p in folder.iterdir())
+
+
+@pytest.mark.kaiserslautern
+def test_no_landuse_unless_the_outputs_ask(kl_env, kl_router) -> None:
+    sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
+    outputs = sc.outputs.model_copy(update={"which": ["kpis", "html"]})
+    res = simulate(sc.model_copy(update={"outputs": outputs}), router=kl_router)
+    assert res.landuse is None
 
 
 @pytest.mark.kaiserslautern
 def test_kpis_json_matches_the_trip_table(kl_env, kl_router, tmp_path: Path) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     res = simulate(sc, router=kl_router)
-    folder = res.write(tmp_path / "o")
+    folder = write_result(res, tmp_path / "o")
     k = json.loads((folder / "kpis.json").read_text())
     trips = pd.read_csv(folder / "trips.csv")
     served = trips[trips["status"] == "served"]
@@ -189,10 +207,9 @@ def test_kpis_json_matches_the_trip_table(kl_env, kl_router, tmp_path: Path) -> 
 
 @pytest.mark.kaiserslautern
 def test_landuse_impact_is_consistent(kl_env, runs) -> None:
-    from klshuttle.landuse import landuse_impact
-
     res = runs["hbf-feeder-on-demand.toml"]
-    summary, streets, lots = landuse_impact(res)
+    assert res.landuse is not None  # [outputs].which lists landuse
+    summary, streets, lots = res.landuse
     p = res.scenario.landuse
     cars = summary["cars_replaced"]["estimate"]
     assert cars == min(

@@ -278,7 +278,7 @@ def run(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .report import check_output_folder
+    from .outputs import check_output_folder, write_result
     from .runner import simulate
     from .scenario import display_path, format_time
 
@@ -302,7 +302,7 @@ def run(
             )
 
         result = simulate(sc, progress=progress)
-        folder = result.write(target, overwrite=overwrite)
+        folder = write_result(result, target, overwrite=overwrite)
     print_run_summary(result)
     for w in result.resolved.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")

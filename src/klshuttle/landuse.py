@@ -30,10 +30,8 @@ vehicle-km the riders would otherwise have driven.
 
 from __future__ import annotations
 
-import json
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,9 +41,10 @@ from scipy.spatial import cKDTree
 from .graph import RoadGraph, to_metric
 
 if TYPE_CHECKING:
-    from .runner import Result
+    from .osmfeatures import OsmFeatures
+    from .scenario import LandUseSpec
 
-__all__ = ["landuse_impact", "parking_lots", "write_landuse"]
+__all__ = ["LandUse", "landuse_impact", "parking_lots"]
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +55,33 @@ PARKING_STREET_CLASSES = ("residential", "living_street", "unclassified", "terti
 TRIP_END_RADIUS_M = 300.0
 
 
-def parking_lots(source: Any) -> pd.DataFrame:
-    """OSM car parks (``amenity=parking`` areas) of a map file.
+class LandUse(NamedTuple):
+    """The land-use impact of a run (:func:`landuse_impact`).
 
-    Read with the other OSM features (:func:`klshuttle.osmfeatures.load_features`),
-    which are cached per file content.
+    Attributes
+    ----------
+    summary : dict
+        Cars replaced, spaces and m² freed on-street and off-street, the
+        vehicle-km balance, and the parameters used with their sources.
+    streets : DataFrame
+        Street segments of the area with kerb spaces and spaces freed.
+    car_parks : DataFrame
+        Car parks of the area with capacity and spaces freed.
+    """
+
+    summary: dict[str, Any]
+    streets: pd.DataFrame
+    car_parks: pd.DataFrame
+
+
+def parking_lots(features: OsmFeatures) -> pd.DataFrame:
+    """OSM car parks (``amenity=parking`` areas) as a table.
+
+    Parameters
+    ----------
+    features
+        The OSM features of the map (:func:`klshuttle.osmfeatures.load_features`,
+        cached per file content); the caller loads them.
 
     Returns
     -------
@@ -69,9 +90,7 @@ def parking_lots(source: Any) -> pd.DataFrame:
         ``capacity`` (NaN when untagged), ``area_m2`` and ``geometry`` (lon/lat
         shapely polygons), by OSM id.
     """
-    from .osmfeatures import load_features
-
-    f = load_features(source)
+    f = features
     off = f.parking_offsets
     blobs = [f.parking_wkb[off[i] : off[i + 1]].tobytes() for i in range(len(f.parking_id))]
     geoms = shapely.from_wkb(np.array(blobs, dtype=object)) if blobs else np.empty(0, dtype=object)
@@ -161,37 +180,52 @@ def _trip_end_counts(points_m: np.ndarray, centres_m: np.ndarray) -> np.ndarray:
 
 
 def landuse_impact(
-    result: Result, lots: pd.DataFrame | None = None
-) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    *,
+    trips: pd.DataFrame,
+    n_vehicles: int,
+    vehicle_km: float,
+    graph: RoadGraph,
+    area: Any,
+    area_km2: float,
+    car_parks: pd.DataFrame,
+    params: LandUseSpec,
+    scenario_name: str,
+    run_id: str,
+) -> LandUse:
     """Estimate the parking spaces and road area the service could free.
 
     Parameters
     ----------
-    result
-        A finished run.
-    lots
-        Car parks (:func:`parking_lots`); read from the scenario's map when None.
+    trips
+        One row per request (columns of trips.csv: ``status``, ``passengers``,
+        origin and destination lon/lat, ``direct_km``).
+    n_vehicles
+        Vehicles of the fleet.
+    vehicle_km
+        Kilometres the fleet drove in the day.
+    graph
+        The road graph the service ran on.
+    area
+        Service area as a lon/lat shapely polygon (empty: no limit).
+    area_km2
+        Its area in km² (reported).
+    car_parks
+        OSM car parks (:func:`parking_lots`).
+    params
+        The scenario's ``[landuse]`` parameters.
+    scenario_name, run_id
+        Labels of the run, copied into the summary.
 
     Returns
     -------
-    summary : dict
-        Cars replaced, spaces and m² freed on-street and off-street, the
-        vehicle-km balance, and the parameters used with their sources.
-    streets : DataFrame
-        Street segments of the area with kerb spaces and spaces freed.
-    lots : DataFrame
-        Car parks of the area with capacity and spaces freed.
+    LandUse
+        Summary, street segments and car parks of the area with the spaces
+        freed in each.
     """
-    sc = result.scenario
-    p = sc.landuse
-    resolved = result.resolved
-    graph = resolved.graph
-    area = resolved.area.polygon
-    trips = result.trips
+    p = params
     served = trips[trips["status"] == "served"]
     pax = float(served["passengers"].sum())
     # 1. cars replaced
-    n_vehicles = len(result.vehicles)
     fleet_based = n_vehicles * p.cars_replaced_per_shared_vehicle
     car_trips_avoided = pax * p.car_mode_share / p.car_occupancy
     cars = min(fleet_based, car_trips_avoided)
@@ -217,8 +251,7 @@ def landuse_impact(
         spaces_freed=on_freed,
         area_freed_m2=on_freed * p.on_street_m2_per_space,
     )
-    if lots is None:
-        lots = parking_lots(sc.map.source)
+    lots = car_parks
     if len(lots):
         cent = shapely.centroid(lots["geometry"].to_numpy())
         inside = (
@@ -257,16 +290,16 @@ def landuse_impact(
     )
     on_total, off_total = float(on_freed.sum()), float(off_freed.sum())
     # vehicle-km balance
-    shuttle_vkm = float(result.vehicles["km_driven"].sum())
+    shuttle_vkm = float(vehicle_km)
     car_vkm_avoided = (
         float((served["direct_km"] * served["passengers"]).sum())
         * p.car_mode_share
         / p.car_occupancy
     )
     summary: dict[str, Any] = {
-        "scenario": sc.name,
-        "run_id": result.run_id,
-        "service_area_km2": float(resolved.area.area_km2),
+        "scenario": scenario_name,
+        "run_id": run_id,
+        "service_area_km2": float(area_km2),
         "passengers_served_per_day": int(pax),
         "car_trips_avoided_per_day": car_trips_avoided,
         "cars_replaced": {
@@ -307,67 +340,4 @@ def landuse_impact(
             "kerb_parkable_share": "assumption (driveways, junctions, stops and hydrants take the rest)",
         },
     }
-    return summary, streets, lots
-
-
-def write_landuse(result: Result, folder: Path) -> None:
-    """Write landuse.json, landuse_streets.csv and landuse.geojson into ``folder``."""
-    from .report import _csv, _geojson, _json, _plain
-
-    summary, streets, lots = result.landuse()
-    _json(summary, folder / "landuse.json")
-    graph = result.resolved.graph
-    by_street = (
-        streets.assign(name=streets["name"].replace("", "(unnamed)"))
-        .groupby(["name", "road_class"], as_index=False)[
-            ["length_m", "kerb_spaces", "trip_ends_nearby", "spaces_freed", "area_freed_m2"]
-        ]
-        .sum()
-        .sort_values(["spaces_freed", "name"], ascending=[False, True], kind="stable")
-    )
-    _csv(by_street, folder / "landuse_streets.csv")
-    features = []
-    for row in streets[streets["spaces_freed"] > 0.005].itertuples(index=False):
-        k = int(row.edge)
-        a, b = int(graph.geom_indptr[k]), int(graph.geom_indptr[k + 1])
-        coords = [
-            [round(float(x), 7), round(float(y), 7)]
-            for x, y in zip(graph.geom_lon[a:b], graph.geom_lat[a:b], strict=True)
-        ]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": coords},
-                "properties": _plain(
-                    {
-                        "kind": "kerb",
-                        "name": row.name,
-                        "road_class": row.road_class,
-                        "length_m": round(float(row.length_m), 2),
-                        "kerb_spaces": round(float(row.kerb_spaces), 2),
-                        "spaces_freed": round(float(row.spaces_freed), 2),
-                        "area_freed_m2": round(float(row.area_freed_m2), 2),
-                    }
-                ),
-            }
-        )
-    for row in lots[lots["spaces_freed"] > 0.005].itertuples(index=False):
-        geom = json.loads(shapely.to_geojson(shapely.set_precision(row.geometry, 1e-7)))
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geom,
-                "properties": _plain(
-                    {
-                        "kind": "car_park",
-                        "osm_id": int(row.osm_id),
-                        "name": row.name,
-                        "parking": row.parking,
-                        "spaces": round(float(row.spaces), 2),
-                        "spaces_freed": round(float(row.spaces_freed), 2),
-                        "area_freed_m2": round(float(row.area_freed_m2), 2),
-                    }
-                ),
-            }
-        )
-    _geojson(features, folder / "landuse.geojson")
+    return LandUse(summary, streets, lots)

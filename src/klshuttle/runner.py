@@ -5,15 +5,15 @@ the road graph (:func:`klshuttle.service.resolve`), builds the routing tables
 (:class:`klshuttle.routing.Router`), turns requests into what the simulator
 needs (stops, walks, wait and ride limits), runs the on-demand simulation,
 the line simulation or both (hybrid), and returns a :class:`Result` whose
-tables have the columns of the output files. Writing is :meth:`Result.write`.
+tables have the columns of the output files, with the land-use impact when the
+scenario's outputs ask for it. Writing is :func:`klshuttle.outputs.write_result`.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -29,10 +29,13 @@ from ._kernels.simstate import (
     Net,
 )
 from .dispatch import DemandRebalancer
+from .landuse import LandUse, landuse_impact, parking_lots
 from .linesim import LineRoute, LineSimulation, RoutePassengers
 from .metrics import kpis as compute_kpis
 from .metrics import link_loads, trips_table, vehicles_table
+from .osmfeatures import load_features
 from .resolve import ResolvedScenario, resolve
+from .result import Result
 from .routing import Router
 from .scenario import Scenario
 from .sim import EventLog, FleetInput, OnDemandSimulation, TripInput, net_tables
@@ -41,71 +44,6 @@ __all__ = ["Result", "prepare_trips", "simulate"]
 
 #: Progress callback: (simulated time s, service start s, service end s).
 Progress = Callable[[float, float, float], None]
-
-
-@dataclass(frozen=True, eq=False)
-class Result:
-    """The outcome of one simulated day.
-
-    Attributes
-    ----------
-    scenario : Scenario
-        The validated scenario that ran.
-    seed : int
-        The demand seed used.
-    run_id : str
-        Stable id of scenario content and seed.
-    trips : DataFrame
-        One row per request (columns of trips.csv).
-    vehicles : DataFrame
-        One row per vehicle (columns of vehicles.csv).
-    events : DataFrame
-        Every event in time order (columns of events.csv).
-    link_loads : DataFrame
-        Passages and passenger-km per road edge driven.
-    kpis : dict
-        The KPIs of kpis.json.
-    """
-
-    scenario: Scenario
-    seed: int
-    run_id: str
-    trips: pd.DataFrame
-    vehicles: pd.DataFrame
-    events: pd.DataFrame
-    link_loads: pd.DataFrame
-    kpis: dict[str, Any]
-    resolved: ResolvedScenario = field(repr=False)
-    log: EventLog = field(repr=False)
-    timings_s: dict[str, float] = field(default_factory=dict)
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def landuse(self) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
-        """The land-use impact of this run (computed once): summary, streets, car parks.
-
-        See :func:`klshuttle.landuse.landuse_impact`.
-        """
-        if "landuse" not in self._cache:
-            from .landuse import landuse_impact
-
-            self._cache["landuse"] = landuse_impact(self)
-        return self._cache["landuse"]  # type: ignore[no-any-return]
-
-    def write(self, folder: str | Path | None = None, *, overwrite: bool = False) -> Path:
-        """Write the output files into ``folder`` (default: the scenario's ``[outputs]``).
-
-        The files are written to a temporary folder beside it and renamed into
-        place when complete; an existing folder is replaced only with
-        ``overwrite=True``.
-
-        Returns
-        -------
-        Path
-            The folder written.
-        """
-        from .report import write_result
-
-        return write_result(self, folder, overwrite=overwrite)
 
 
 def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, TripInput]:
@@ -326,7 +264,9 @@ def simulate(
     Returns
     -------
     Result
-        Tables, KPIs and the event log; :meth:`Result.write` writes the files.
+        Tables, KPIs, the event log and, when ``[outputs].which`` lists
+        ``landuse``, the land-use impact; :func:`klshuttle.outputs.write_result`
+        writes the files.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -423,6 +363,9 @@ def simulate(
     timings["tables"] = time.perf_counter() - t
     run_id = sc.run_id(seed)
     kp = {"scenario": sc.name, "run_id": run_id, "seed": seed, "mode": mode, **k}
+    landuse = (
+        _landuse(resolved, trip_tab, vehicles, run_id) if "landuse" in sc.outputs.which else None
+    )
     return Result(
         scenario=sc,
         seed=seed,
@@ -434,5 +377,25 @@ def simulate(
         kpis=kp,
         resolved=resolved,
         log=log,
+        landuse=landuse,
         timings_s=timings,
+    )
+
+
+def _landuse(
+    resolved: ResolvedScenario, trips: pd.DataFrame, vehicles: pd.DataFrame, run_id: str
+) -> LandUse:
+    """The land-use impact of a run; the car parks come from the map's OSM features."""
+    sc = resolved.scenario
+    return landuse_impact(
+        trips=trips,
+        n_vehicles=len(vehicles),
+        vehicle_km=float(vehicles["km_driven"].sum()),
+        graph=resolved.graph,
+        area=resolved.area.polygon,
+        area_km2=resolved.area.area_km2,
+        car_parks=parking_lots(load_features(sc.map.source)),
+        params=sc.landuse,
+        scenario_name=sc.name,
+        run_id=run_id,
     )

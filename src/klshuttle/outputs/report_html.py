@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._io import write_text
+
 if TYPE_CHECKING:
-    from .runner import Result
+    from ..result import Result
 
 __all__ = ["render_html", "write_html"]
 
@@ -207,6 +209,6 @@ Map data © OpenStreetMap contributors (ODbL).</p>
 
 
 def write_html(result: Result, path: Path) -> None:
-    """Write the report to ``path``."""
-    landuse = result.landuse()[0] if "landuse" in result.scenario.outputs.which else None
-    path.write_text(render_html(result, landuse), encoding="utf-8")
+    """Write the report to ``path`` (with the land-use section when the result has one)."""
+    landuse = result.landuse.summary if result.landuse is not None else None
+    write_text(render_html(result, landuse), path)
