@@ -212,7 +212,7 @@ def test_all_pairs_refuses_politely_when_too_big(small: RoadGraph) -> None:
 def test_default_limit_is_half_the_available_memory(
     small: RoadGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("klshuttle.routing.available_memory_bytes", lambda: 150)
+    monkeypatch.setattr("klshuttle.shortest_paths.available_memory_bytes", lambda: 150)
     with pytest.raises(RoutingError, match="half the available memory"):
         all_pairs(small)  # 100 bytes > 75
     with pytest.raises(RoutingError, match="half the available memory"):
