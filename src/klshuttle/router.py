@@ -316,7 +316,7 @@ class Router:
             raise RoutingError("origins and destinations must be 1-D arrays of node indices")
         if self._time_s is not None:
             return self._time_s[np.ix_(o, d)]
-        return cost_matrix(self.graph, o, d)
+        return cost_matrix(self.graph, o, d).astype(np.float64, copy=False)  # float64 already
 
     # ------------------------------------------------------------ query cache
     def _query(self, o: int, d: int) -> Route | None:

@@ -135,7 +135,7 @@ def compile_kernels() -> dict[str, float]:
         travel_time_s=np.array([1.0, 1.0, 2.0, 2.0]),
         length_m=np.array([10.0, 10.0, 20.0, 20.0]),
         speed_kmh=np.full(4, 36.0),
-        road_class=np.zeros(4),
+        road_class=np.zeros(4, dtype=np.int8),
         name_code=np.full(4, -1),
         edge_osmid=np.arange(4),
         geom_indptr=np.arange(0, 10, 2),
