@@ -29,7 +29,10 @@ from .graph import RoadGraph
 __all__ = [
     "MAX_BUCKETS",
     "WEIGHTS",
+    "AstarArgs",
     "KernelGraph",
+    "MatrixArgs",
+    "SearchArgs",
     "Weight",
     "astar_bound",
     "bucket_width",
@@ -41,6 +44,29 @@ Weight = Literal["travel_time_s", "length_m"]
 
 #: Edge weights a search can minimise.
 WEIGHTS: tuple[str, ...] = ("travel_time_s", "length_m")
+
+#: ``(indptr, indices, weight, aux_weight, edge_source, bucket_width)``.
+SearchArgs = tuple[
+    NDArray[np.int64],
+    NDArray[np.int32],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int32],
+    float,
+]
+#: ``(indptr, indices, weight, bucket_width, n_buckets)``.
+MatrixArgs = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.float64], float, int]
+#: ``(indptr, indices, weight, aux_weight, edge_source, x_m, y_m, h_per_m)``.
+AstarArgs = tuple[
+    NDArray[np.int64],
+    NDArray[np.int32],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.int32],
+    NDArray[np.float64],
+    NDArray[np.float64],
+    float,
+]
 
 #: Largest bucket ring the bucket queue may use; beyond it the heap is used.
 MAX_BUCKETS = 1 << 16
@@ -198,6 +224,33 @@ class KernelGraph:
                 self.length_h_per_m,
             )
         raise RoutingError(f"unknown weight {weight!r}: expected one of {', '.join(WEIGHTS)}")
+
+    def search_args(self, weight: str) -> SearchArgs:
+        """The graph arguments of the one-source Dijkstra kernels, for a weight name.
+
+        ``(indptr, indices, weight, aux_weight, edge_source, bucket_width)``, the
+        leading arguments of ``_kernels.dijkstra.single_source`` and
+        ``_kernels.matrix.one_to_many``.
+        """
+        w, aux_w, width, _, _ = self.for_weight(weight)
+        return (self.indptr, self.indices, w, aux_w, self.edge_source, width)
+
+    def matrix_args(self, weight: str) -> MatrixArgs:
+        """The graph arguments of the cost-only matrix kernels, for a weight name.
+
+        ``(indptr, indices, weight, bucket_width, n_buckets)``, the leading
+        arguments of ``_kernels.matrix.many_to_many`` and ``_kernels.matrix.all_pairs``.
+        """
+        w, _, width, n_buckets, _ = self.for_weight(weight)
+        return (self.indptr, self.indices, w, width, n_buckets)
+
+    def astar_args(self, weight: str) -> AstarArgs:
+        """The graph arguments of ``_kernels.astar.astar_path``, for a weight name.
+
+        ``(indptr, indices, weight, aux_weight, edge_source, x_m, y_m, h_per_m)``.
+        """
+        w, aux_w, _, _, h = self.for_weight(weight)
+        return (self.indptr, self.indices, w, aux_w, self.edge_source, self.x_m, self.y_m, h)
 
 
 _KERNEL_GRAPHS: weakref.WeakKeyDictionary[RoadGraph, KernelGraph] = weakref.WeakKeyDictionary()

@@ -300,21 +300,11 @@ def single_source(
     """
     kg = kernel_graph(graph)
     s = node_index(kg.n_nodes, source, "source")
-    w, aux_w, width, _, _ = kg.for_weight(weight)
+    search_args = kg.search_args(weight)
     limit = math.inf if cutoff is None else float(cutoff)
     if math.isnan(limit):
         raise RoutingError("cutoff must be a number, got nan")
-    dist, aux, pred = _single_source_kernel(
-        kg.indptr,
-        kg.indices,
-        w,
-        aux_w,
-        kg.edge_source,
-        width,
-        s,
-        limit,
-        kg.dijkstra_workspace(weight),
-    )
+    dist, aux, pred = _single_source_kernel(*search_args, s, limit, kg.dijkstra_workspace(weight))
     time_s, length_m = (dist, aux) if weight == "travel_time_s" else (aux, dist)
     return ShortestPathTree(
         source=s,
@@ -353,10 +343,7 @@ def astar_route(
     UnreachableError
         If ``d`` cannot be reached from ``o``.
     """
-    w, aux_w, _, _, h = kg.for_weight(weight)
-    cost, aux_cost, edges = astar_path(
-        kg.indptr, kg.indices, w, aux_w, kg.edge_source, kg.x_m, kg.y_m, h, o, d, ws
-    )
+    cost, aux_cost, edges = astar_path(*kg.astar_args(weight), o, d, ws)
     if cost == math.inf:
         raise unreachable_error(graph, o, d)
     time_s, length_m = (cost, aux_cost) if weight == "travel_time_s" else (aux_cost, cost)
@@ -380,18 +367,8 @@ def one_to_many(
     kg = kernel_graph(graph)
     s = node_index(kg.n_nodes, source, "source")
     t = node_indices(kg.n_nodes, targets, "targets")
-    w, aux_w, width, _, _ = kg.for_weight(weight)
-    cost, _ = _one_to_many_kernel(
-        kg.indptr,
-        kg.indices,
-        w,
-        aux_w,
-        kg.edge_source,
-        width,
-        s,
-        t.ravel(),
-        kg.dijkstra_workspace(weight),
-    )
+    search_args = kg.search_args(weight)
+    cost, _ = _one_to_many_kernel(*search_args, s, t.ravel(), kg.dijkstra_workspace(weight))
     return cost.reshape(t.shape)
 
 
@@ -438,11 +415,11 @@ def cost_matrix(
         max_bytes,
         "ask for fewer origins or destinations at a time",
     )
-    w, _, width, n_buckets, _ = kg.for_weight(weight)
+    matrix_args = kg.matrix_args(weight)
     out = np.empty((o.size, d.size), dtype=dt)
     if o.size and d.size:
         with dynamic_schedule():
-            _many_to_many_kernel(kg.indptr, kg.indices, w, width, n_buckets, o, d, out)
+            _many_to_many_kernel(*matrix_args, o, d, out)
     return out
 
 
@@ -523,8 +500,8 @@ def all_pairs(
         max_bytes,
         "use cost_matrix() on fewer nodes or Router(mode='query')",
     )
-    w, _, width, n_buckets, _ = kg.for_weight(weight)
+    matrix_args = kg.matrix_args(weight)
     out = np.empty((n, n), dtype=dt)
     with dynamic_schedule():
-        _all_pairs_kernel(kg.indptr, kg.indices, w, width, n_buckets, out)
+        _all_pairs_kernel(*matrix_args, out)
     return out
