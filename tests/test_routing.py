@@ -17,6 +17,7 @@ from klshuttle import RoadGraph, Route, Router, RoutingError, UnreachableError
 from klshuttle.routing import (
     all_pairs,
     cost_matrix,
+    kernel_graph,
     one_to_many,
     route_linestring,
     router_matrix_bytes,
@@ -189,6 +190,23 @@ def test_negative_or_nan_weights_are_refused() -> None:
             Router(g)
 
 
+def test_kernel_arguments_by_weight() -> None:
+    """0 -> 1 (2 s, 30 m), 1 -> 2 (4 s, 20 m): the arguments each kernel family gets."""
+    kg = kernel_graph(make_graph(3, [(0, 1, 2.0, 30.0), (1, 2, 4.0, 20.0)]))
+    indptr, indices, w, aux_w, edge_source, width = kg.search_args("travel_time_s")
+    assert indptr.tolist() == [0, 1, 2, 2] and indices.tolist() == [1, 2]
+    assert w.tolist() == [2.0, 4.0] and aux_w.tolist() == [30.0, 20.0]
+    assert edge_source.tolist() == [0, 1]
+    assert width == pytest.approx(2.0 * 0.999)  # just below the smallest weight
+    # lengths: width 19.98 m; span 30 / 19.98 + 3 = 4.5 buckets, rounded up to 8
+    _, _, w, width, n_buckets = kg.matrix_args("length_m")
+    assert w.tolist() == [30.0, 20.0] and width == pytest.approx(19.98) and n_buckets == 8
+    *_, x_m, y_m, h_per_m = kg.astar_args("travel_time_s")
+    assert x_m is kg.x_m and y_m is kg.y_m and h_per_m == kg.time_h_per_m > 0.0
+    with pytest.raises(RoutingError, match="unknown weight 'fuel'"):
+        kg.search_args("fuel")
+
+
 def test_unknown_weight_and_dtype(small: RoadGraph) -> None:
     with pytest.raises(RoutingError, match="weight"):
         single_source(small, 0, weight="fuel")  # type: ignore[arg-type]
@@ -212,7 +230,7 @@ def test_all_pairs_refuses_politely_when_too_big(small: RoadGraph) -> None:
 def test_default_limit_is_half_the_available_memory(
     small: RoadGraph, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("klshuttle.routing.available_memory_bytes", lambda: 150)
+    monkeypatch.setattr("klshuttle.shortest_paths.available_memory_bytes", lambda: 150)
     with pytest.raises(RoutingError, match="half the available memory"):
         all_pairs(small)  # 100 bytes > 75
     with pytest.raises(RoutingError, match="half the available memory"):

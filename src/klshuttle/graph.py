@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -23,6 +23,9 @@ from numpy.typing import ArrayLike, NDArray
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 from shapely import LineString
+
+if TYPE_CHECKING:
+    from shapely import STRtree
 
 from .errors import MapBuildError
 from .places import normalize_name
@@ -216,13 +219,13 @@ class RoadGraph:
         return cKDTree(np.column_stack([self.x, self.y]))
 
     @cached_property
-    def _edge_lines_m(self) -> Any:
+    def _edge_lines_m(self) -> tuple[NDArray[np.object_], STRtree]:
         import shapely
 
         gx, gy = to_metric(self.geom_lon, self.geom_lat)
         coords = np.column_stack([gx, gy])
         parts = np.repeat(np.arange(self.n_edges), np.diff(self.geom_indptr))
-        lines = shapely.linestrings(coords, indices=parts)
+        lines = np.asarray(shapely.linestrings(coords, indices=parts))  # one per edge
         return lines, shapely.STRtree(lines)
 
     @property
@@ -287,7 +290,7 @@ class RoadGraph:
         import shapely
 
         x, y = to_metric(np.atleast_1d(lon), np.atleast_1d(lat))
-        pts = shapely.points(x.ravel(), y.ravel())
+        pts = np.asarray(shapely.points(x.ravel(), y.ravel()))
         lines, tree = self._edge_lines_m
         (pi, ei), dist = tree.query_nearest(pts, return_distance=True, all_matches=False)
         edge = np.empty(len(pts), dtype=np.int64)
