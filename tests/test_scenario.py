@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+from typing import Annotated
 
+import numpy as np
 import pytest
+from pydantic import BaseModel, Field
 
 from klshuttle import Scenario, load_scenario
 from klshuttle.errors import ScenarioError
@@ -16,6 +20,9 @@ from klshuttle.scenario import (
     format_time,
     parse_time,
 )
+from klshuttle.scenario.base import SpecModel
+from klshuttle.scenario.filepaths import FilePath, path_keys
+from klshuttle.scenario.runid import MAP_KEY
 from scenario_files import SHIPPED, SMALL, scenario_dir, write
 
 
@@ -63,6 +70,8 @@ def test_defaults_come_from_domain_md(tmp_path: Path) -> None:
     assert (od.max_wait_s, od.max_detour_factor, od.max_detour_offset_s) == (1200.0, 1.5, 1200.0)
     assert od.stop_based is True
     assert od.max_ride_time_s(600.0) == pytest.approx(1.5 * 600 + 1200)
+    # the runner passes every request's direct time at once
+    assert od.max_ride_time_s(np.array([0.0, 600.0])).tolist() == [1200.0, 2100.0]
     hours = sc.fleet.vehicle.operating_hours
     assert (hours.start_s, hours.end_s) == (6 * 3600.0, 21 * 3600.0)
     # EZ10 (DOMAIN.md), Levinson dwell time
@@ -377,3 +386,101 @@ def test_misplaced_key_says_where_it_belongs(tmp_path: Path) -> None:
         match=r"s\.toml: seed: unknown key \(it belongs in \[demand\] seed; known keys: ",
     ):
         load_scenario(path)
+
+
+# ------------------------------------------------------------ file-path keys
+_BASE = SMALL.split("[[demand.models]]")[0]
+_TRIANGLE = "[[7.70, 49.40], [7.80, 49.40], [7.80, 49.50]]"
+
+#: For each file-path key: a scenario naming the file ``input.osm`` through that
+#: key. A new FilePath field fails the first test below until it has a case here,
+#: and the case then proves that the file's content enters the run id.
+FILE_CASES = {
+    ("map", "osm"): SMALL.replace("[map]\n", '[map]\nosm = "input.osm"\n'),
+    ("demand", "models", "*", "file"): _BASE
+    + '[[demand.models]]\ntype = "csv"\nfile = "input.osm"\n',
+    ("demand", "models", "*", "zones_file"): _BASE
+    + '[[demand.models]]\ntype = "od_matrix"\nzones_file = "input.osm"\n'
+    + "matrix = [[0, 1], [1, 0]]\n",
+    ("demand", "models", "*", "matrix_file"): _BASE
+    + '[[demand.models]]\ntype = "od_matrix"\nmatrix_file = "input.osm"\n'
+    + f'zones = [{{ name = "a", polygon = {_TRIANGLE} }}]\n',
+    ("demand", "models", "*", "gtfs", "feed"): _BASE
+    + '[[demand.models]]\ntype = "feeder"\nriders_per_departure = 1\nriders_per_arrival = 1\n'
+    + 'gtfs = { feed = "input.osm", stop_name = "Hbf", date = 2024-05-14 }\n',
+}
+
+
+def _value_at(data: object, keys: tuple[str, ...]) -> object:
+    for key in keys:
+        data = data[0] if key == "*" else data[key]  # type: ignore[index]
+    return data
+
+
+def test_file_path_keys_are_found_in_the_specs() -> None:
+    assert set(path_keys(Scenario)) == {
+        ("map", "osm"),
+        ("demand", "models", "*", "file"),
+        ("demand", "models", "*", "zones_file"),
+        ("demand", "models", "*", "matrix_file"),
+        ("demand", "models", "*", "gtfs", "feed"),
+    }
+    assert MAP_KEY in path_keys(Scenario)
+    assert set(FILE_CASES) == set(path_keys(Scenario)), "add a FILE_CASES entry for the new key"
+
+
+def test_path_keys_walk_optional_lists_unions_and_nested_specs() -> None:
+    class Inner(BaseModel):
+        data: FilePath
+        label: str = ""
+
+    class Other(BaseModel):
+        feed: FilePath | None = None
+
+    class Outer(BaseModel):
+        top: FilePath | None = None
+        items: Annotated[list[Inner | Other], Field(min_length=1)]
+        nested: Inner | None = None
+        plain: str = ""
+
+    assert path_keys(Outer) == (
+        ("top",),
+        ("items", "*", "data"),
+        ("items", "*", "feed"),
+        ("nested", "data"),
+    )
+
+
+def test_every_file_like_field_is_typed_file_path() -> None:
+    def specs(cls: type[SpecModel]) -> list[type[SpecModel]]:
+        return [cls, *(s for sub in cls.__subclasses__() for s in specs(sub))]
+
+    names = {keys[-1] for keys in path_keys(Scenario)}
+    looks_like_a_file = re.compile(r"(^|_)(file|feed|osm|path)$")
+    for spec in specs(SpecModel):
+        for name in spec.model_fields:
+            if looks_like_a_file.search(name):
+                assert name in names, f"{spec.__name__}.{name}: type it FilePath"
+
+
+@pytest.mark.parametrize("keys", list(FILE_CASES), ids=".".join)
+def test_run_id_follows_each_referenced_file(keys: tuple[str, ...], tmp_path: Path) -> None:
+    one = scenario_dir(tmp_path / "one")
+    two = scenario_dir(tmp_path / "two")
+    (one / "input.osm").write_text("first content\n")
+    (two / "input.osm").write_text("first content\n")
+    a = load_scenario(write(one, "s.toml", FILE_CASES[keys]))
+    b = load_scenario(write(two, "s.toml", FILE_CASES[keys]))
+    # resolved relative to the scenario file that names it
+    assert _value_at(a.content(), keys) == str((one / "input.osm").resolve())
+    assert _value_at(b.content(), keys) == str((two / "input.osm").resolve())
+    first = a.run_id()
+    assert len(first) == 12
+    assert b.run_id() == first  # same content, other path: same id
+    assert a.run_id() == first  # stable
+    (one / "input.osm").write_text("second content\n")
+    assert a.run_id() != first
+    (one / "input.osm").write_text("first content\n")
+    assert a.run_id() == first
+    (one / "input.osm").unlink()
+    assert a.run_id() != first  # a missing file is not the file

@@ -125,7 +125,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         dropoff_node=dropoff,
         pax=np.asarray(req.passengers, dtype=np.int32)[order],
         max_wait_s=np.full(n, od.max_wait_s),
-        max_ride_s=od.max_detour_factor * direct_s + od.max_detour_offset_s,
+        max_ride_s=od.max_ride_time_s(direct_s),
         pre_reason=pre[order],
     )
     return base, trips

@@ -1,0 +1,138 @@
+"""Scenario files: the TOML schema, validation that names the failing key, run ids.
+
+A scenario describes one shuttle service on the Kaiserslautern road graph in
+one readable TOML file. :func:`load_scenario` reads it (following ``extends``),
+validates it into a frozen :class:`Scenario` and raises
+:class:`~klshuttle.errors.ScenarioError` with a one-line message that names the
+file, the key path and what was expected::
+
+    scenarios/x.toml: fleet.vehicle.capacity: must be >= 1, got 0
+
+Tables (see ``scenarios/base.toml`` for a commented example):
+
+``[map]``
+    map source (``osm`` path or ``place``; default: ``$KLSHUTTLE_OSM``, maps/,
+    online), road classes and per-class speeds (as :class:`~klshuttle.mapconfig.BuildSettings`),
+    the service ``area`` and the snapping tolerance ``max_snap_m``.
+``[fleet]``
+    ``vehicles``, ``depots`` and the vehicle type ``[fleet.vehicle]`` (a ``model``
+    preset such as ``"ez10"`` and overrides: capacity, speed, boarding and
+    dwell time, operating hours, energy).
+``[service]``
+    ``mode`` (``line``, ``on_demand``, ``hybrid``), the ``stops`` and the
+    ``[service.on_demand]`` rules and/or ``[[service.lines]]``.
+``[demand]``
+    ``seed``, the time ``window`` and one or more ``[[demand.models]]``.
+``[dispatch]``, ``[landuse]``, ``[outputs]``
+    dispatcher and rebalancing, land-use impact parameters, output folder.
+
+Defaults come from ``shared/DOMAIN.md``; each names its source beside it.
+Values not found there are marked "assumption" with the reasoning.
+
+Modules: ``base`` (value types, the base spec, times, points), ``area``,
+``map``, ``vehicles`` (presets), ``fleet``, ``service``, ``demand`` (one spec
+per demand model), ``dispatch``, ``landuse``, ``outputs``, ``spec`` (the whole
+:class:`Scenario`), ``filepaths`` (the file-path keys, found in the specs),
+``loading`` (TOML, ``extends``, ``--set``), ``messages`` (error lines) and
+``runid``.
+"""
+
+from __future__ import annotations
+
+from .area import (
+    BboxArea,
+    NetworkArea,
+    PolygonArea,
+    ServiceAreaSpec,
+    StopsAroundArea,
+    StreetsArea,
+)
+from .base import (
+    KEXI_HOURS,
+    Location,
+    PointSpec,
+    TimeWindow,
+    format_time,
+    location_label,
+    parse_time,
+)
+from .demand import (
+    CsvDemand,
+    DemandModel,
+    DemandSpec,
+    FeederDemand,
+    GtfsSpec,
+    OdMatrixDemand,
+    OsmDemand,
+    Passengers,
+    TimeProfile,
+    TrainTimes,
+    ZoneSpec,
+)
+from .dispatch import DispatchSpec
+from .fleet import EnergySpec, FleetSpec, VehicleSpec
+from .landuse import LandUseSpec
+from .loading import load_scenario, scenario_from_dict
+from .map import MapSpec
+from .messages import display_path
+from .outputs import OUTPUT_KINDS, OutputsSpec
+from .service import (
+    LineSpec,
+    NamedStops,
+    OnDemandSpec,
+    OsmStops,
+    PointStops,
+    ServiceSpec,
+    StopsSpec,
+    VirtualStops,
+)
+from .spec import Scenario
+from .vehicles import VEHICLE_MODELS
+
+__all__ = [
+    "KEXI_HOURS",
+    "OUTPUT_KINDS",
+    "VEHICLE_MODELS",
+    "BboxArea",
+    "CsvDemand",
+    "DemandModel",
+    "DemandSpec",
+    "DispatchSpec",
+    "EnergySpec",
+    "FeederDemand",
+    "FleetSpec",
+    "GtfsSpec",
+    "LandUseSpec",
+    "LineSpec",
+    "Location",
+    "MapSpec",
+    "NamedStops",
+    "NetworkArea",
+    "OdMatrixDemand",
+    "OnDemandSpec",
+    "OsmDemand",
+    "OsmStops",
+    "OutputsSpec",
+    "Passengers",
+    "PointSpec",
+    "PointStops",
+    "PolygonArea",
+    "Scenario",
+    "ServiceAreaSpec",
+    "ServiceSpec",
+    "StopsAroundArea",
+    "StopsSpec",
+    "StreetsArea",
+    "TimeProfile",
+    "TimeWindow",
+    "TrainTimes",
+    "VehicleSpec",
+    "VirtualStops",
+    "ZoneSpec",
+    "display_path",
+    "format_time",
+    "load_scenario",
+    "location_label",
+    "parse_time",
+    "scenario_from_dict",
+]

@@ -1,0 +1,256 @@
+"""``[demand]``: the seed, the time window and the demand models.
+
+One spec per demand model, picked by its ``type`` (:data:`DemandModel`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, field_validator, model_validator
+
+from .area import PolygonArea
+from .base import (
+    KEXI_HOURS,
+    Lat,
+    Location,
+    Lon,
+    NonNegFloat,
+    NonNegInt,
+    PositiveInt,
+    SpecModel,
+    Str,
+    TimeOfDay,
+    TimeWindow,
+    custom_error,
+)
+from .filepaths import FilePath
+
+__all__ = [
+    "CsvDemand",
+    "DemandModel",
+    "DemandSpec",
+    "FeederDemand",
+    "GtfsSpec",
+    "OdMatrixDemand",
+    "OsmDemand",
+    "Passengers",
+    "TimeProfile",
+    "TrainTimes",
+    "ZoneSpec",
+]
+
+TimeProfile = (
+    Literal["weekday", "flat"] | Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)]
+)
+Passengers = dict[Str, NonNegFloat]
+
+
+def _check_profile(value: Any) -> Any:
+    if isinstance(value, list) and len(value) == 24 and sum(value) <= 0:
+        raise ValueError("the 24 hourly weights must not all be zero")
+    return value
+
+
+def _check_passengers(value: dict[str, float]) -> dict[str, float]:
+    for key in value:
+        if not key.isdigit() or int(key) < 1:
+            raise ValueError(f"group sizes must be whole numbers >= 1, got {key!r}")
+    if sum(value.values()) <= 0:
+        raise ValueError("the group-size weights must not all be zero")
+    return dict(sorted(value.items(), key=lambda kv: int(kv[0])))
+
+
+class _DemandModel(SpecModel):
+    name: Annotated[Str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")] | None = Field(
+        default=None, description="tag of the requests of this model (default: its type)"
+    )
+    # assumption: one passenger per request unless a group-size distribution is given.
+    passengers: Passengers = Field(default_factory=lambda: {"1": 1.0})
+
+    _passengers = field_validator("passengers")(_check_passengers)
+
+
+class OsmDemand(_DemandModel):
+    """Trips from homes to attractors, estimated from the OSM land use.
+
+    Origins: building footprint area in residential land use (or residential
+    building tags) inside the service area. Destinations: ``hubs`` (named
+    places, stops or points with relative weights), commercial buildings and
+    other homes, mixed by ``destination_shares``. Morning trips leave home,
+    evening trips return (see :mod:`klshuttle.demand`).
+    """
+
+    type: Literal["osm"]
+    trips_per_day: PositiveInt
+    time_profile: Annotated[TimeProfile, BeforeValidator(_check_profile)] = "weekday"
+    hubs: dict[Str, NonNegFloat] = Field(
+        default_factory=dict, description="place or stop name -> relative weight"
+    )
+    # assumption (not in DOMAIN.md): half of the shuttle trips go to hubs
+    # (stations, campus), the rest to shops/offices and other homes.
+    destination_shares: dict[Literal["hubs", "commercial", "residential"], NonNegFloat] = Field(
+        default_factory=lambda: {"hubs": 0.5, "commercial": 0.3, "residential": 0.2}
+    )
+    # assumption: trips shorter than about 5 minutes on foot are walked.
+    min_trip_m: NonNegFloat = 400.0
+
+    @model_validator(mode="after")
+    def _shares(self) -> OsmDemand:
+        if sum(self.destination_shares.values()) <= 0:
+            raise ValueError("destination_shares must not all be zero")
+        if self.destination_shares.get("hubs", 0) > 0 and not self.hubs:
+            raise ValueError("destination_shares gives hubs a share but no hubs are named")
+        return self
+
+
+class TrainTimes(SpecModel):
+    """Train times at the hub: departures (riders go to the hub) and arrivals."""
+
+    departures: list[TimeOfDay] = Field(default_factory=list)
+    arrivals: list[TimeOfDay] = Field(default_factory=list)
+
+
+class GtfsSpec(SpecModel):
+    """Read train times at the hub from a GTFS feed (``stops``, ``stop_times``,
+    ``trips``, ``calendar``/``calendar_dates``)."""
+
+    feed: FilePath = Field(description="GTFS zip or folder, relative to the scenario file")
+    stop_name: Annotated[Str, Field(min_length=1)] = Field(
+        description="stops.txt stop_name (or parent station name) of the hub"
+    )
+    date: date
+    route_types: list[NonNegInt] = Field(
+        default_factory=lambda: [2, *range(100, 118)],
+        description="GTFS route types counted as trains (2 and the extended rail types)",
+    )
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _date(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"expected a date like 2024-05-14, got {value!r}") from None
+        return value
+
+
+class FeederDemand(_DemandModel):
+    """Trips between homes and a transit hub, timed to trains.
+
+    For each train departure ``T`` a rider asks for a pickup at a time drawn
+    uniformly in ``[T - lead_time_s[1], T - lead_time_s[0]]``; for each arrival
+    ``A`` at a time in ``[A + egress_time_s[0], A + egress_time_s[1]]``.
+    Homes are residential buildings inside the service area at least
+    ``min_distance_m`` from the hub.
+    """
+
+    type: Literal["feeder"]
+    hub: Location = "Hauptbahnhof"
+    trains: TrainTimes | None = None
+    gtfs: GtfsSpec | None = None
+    riders_per_departure: NonNegInt
+    riders_per_arrival: NonNegInt
+    # assumption: riders book 20-45 min before their train (up to 20 min wait,
+    # MATSim Kelheim, plus the ride and a few minutes to reach the platform).
+    lead_time_s: tuple[NonNegFloat, NonNegFloat] = (1200.0, 2700.0)
+    # assumption: 2-8 min from the train to the shuttle stop.
+    egress_time_s: tuple[NonNegFloat, NonNegFloat] = (120.0, 480.0)
+    # assumption (not in DOMAIN.md): within about 600 m of the station people walk.
+    min_distance_m: NonNegFloat = 600.0
+
+    @model_validator(mode="after")
+    def _source(self) -> FeederDemand:
+        if (self.trains is None) == (self.gtfs is None):
+            raise ValueError("give train times either as trains or as gtfs (one of the two)")
+        for key in ("lead_time_s", "egress_time_s"):
+            lo, hi = getattr(self, key)
+            if hi < lo:
+                raise ValueError(f"{key} must be [min, max] with min <= max, got [{lo:g}, {hi:g}]")
+        if self.trains is not None and not (self.trains.departures or self.trains.arrivals):
+            raise ValueError("trains lists neither departures nor arrivals")
+        return self
+
+
+class CsvDemand(_DemandModel):
+    """Trips from a CSV file with columns ``time, origin_lon, origin_lat,
+    dest_lon, dest_lat`` and optional ``passengers`` and ``tag``."""
+
+    type: Literal["csv"]
+    file: FilePath
+    outside_area: Literal["error", "drop"] = "error"
+
+
+class ZoneSpec(SpecModel):
+    """A zone of an OD matrix: a name and a lon/lat polygon."""
+
+    name: Annotated[Str, Field(min_length=1)]
+    polygon: Annotated[list[tuple[Lon, Lat]], Field(min_length=3)]
+
+    _poly = field_validator("polygon")(PolygonArea._valid.__func__)  # type: ignore[attr-defined]
+
+
+class OdMatrixDemand(_DemandModel):
+    """Zone-to-zone trip counts with zone polygons.
+
+    Zones inline (``[[demand.models.zones]]``) or from a GeoJSON file
+    (``zones_file`` with the zone name in property ``zone_property``); counts
+    inline (``matrix``, rows = origins in zone order) or from a CSV file
+    (``matrix_file`` with columns ``origin, destination, trips``).
+    """
+
+    type: Literal["od_matrix"]
+    zones: list[ZoneSpec] | None = None
+    zones_file: FilePath | None = None
+    zone_property: Annotated[Str, Field(min_length=1)] = "name"
+    matrix: list[list[NonNegInt]] | None = None
+    matrix_file: FilePath | None = None
+    time_profile: Annotated[TimeProfile, BeforeValidator(_check_profile)] = "weekday"
+    placement: Literal["uniform", "buildings"] = "buildings"
+
+    @model_validator(mode="after")
+    def _sources(self) -> OdMatrixDemand:
+        if (self.zones is None) == (self.zones_file is None):
+            raise ValueError("give zones either inline (zones) or as zones_file (one of the two)")
+        if (self.matrix is None) == (self.matrix_file is None):
+            raise ValueError(
+                "give counts either inline (matrix) or as matrix_file (one of the two)"
+            )
+        if self.zones is not None:
+            names = [z.name for z in self.zones]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                raise ValueError(f"zone name {dup[0]!r} appears twice")
+            if self.matrix is not None:
+                n = len(self.zones)
+                if len(self.matrix) != n or any(len(r) != n for r in self.matrix):
+                    raise ValueError(f"matrix must be {n} x {n} for {n} zones")
+        if self.matrix is not None and sum(map(sum, self.matrix)) == 0:
+            raise ValueError("matrix holds no trips")
+        return self
+
+
+DemandModel = Annotated[
+    OsmDemand | FeederDemand | CsvDemand | OdMatrixDemand, Field(discriminator="type")
+]
+
+
+class DemandSpec(SpecModel):
+    """``[demand]``: the seed, the time window and the demand models."""
+
+    seed: NonNegInt = 0
+    window: TimeWindow = Field(default_factory=lambda: TimeWindow(**KEXI_HOURS))
+    models: Annotated[list[DemandModel], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _names(self) -> DemandSpec:
+        tags = [m.name or m.type for m in self.models]
+        dup = sorted({t for t in tags if tags.count(t) > 1})
+        if dup:
+            raise custom_error(
+                "model_names",
+                f"models: two models are tagged {dup[0]!r}; give each a distinct name",
+            )
+        return self

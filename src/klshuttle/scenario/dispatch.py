@@ -1,0 +1,26 @@
+"""``[dispatch]``: the dispatcher by name and the rebalancing policy."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, Strict
+
+from .base import SpecModel
+
+__all__ = ["DispatchSpec"]
+
+
+class DispatchSpec(SpecModel):
+    """``[dispatch]``: the dispatcher by name and the rebalancing policy."""
+
+    algorithm: Literal["insertion", "nearest_idle", "batch"] = "insertion"
+    # assumption: requests collected for 30 s before a batch assignment.
+    batch_window_s: Annotated[float, Strict(), Field(gt=0, le=3600)] = 30.0
+    rebalancing: Literal["none", "depot", "demand"] = "none"
+    # assumption: idle vehicles are repositioned every 15 minutes.
+    rebalancing_interval_s: Annotated[float, Strict(), Field(gt=0)] = 900.0
+    # Insertion cost = extra vehicle time + wait_weight x the new passenger's
+    # wait. assumption: a minute of waiting weighs as much as a minute of
+    # vehicle time; 0 gives the pure vehicle-time cost (MATSim DRT's default).
+    wait_weight: Annotated[float, Strict(), Field(ge=0, le=100)] = 1.0

@@ -1,0 +1,49 @@
+"""``[outputs]``: where results go and which files are written."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from .base import SpecModel, Str
+
+__all__ = ["OUTPUT_KINDS", "OutputsSpec"]
+
+#: Output kinds the simulator and report layer may write.
+OUTPUT_KINDS = (
+    "scenario",
+    "requests",
+    "events",
+    "trips",
+    "vehicles",
+    "kpis",
+    "stops",
+    "geojson",
+    "html",
+    "landuse",
+)
+
+
+class OutputsSpec(SpecModel):
+    """``[outputs]``: where results go and which files are written.
+
+    ``folder`` is relative to the working directory and may use ``{name}``,
+    ``{run_id}`` and ``{seed}``.
+    """
+
+    folder: Annotated[Str, Field(min_length=1)] = "results/{name}-{run_id}"
+    which: list[Literal[OUTPUT_KINDS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: list(OUTPUT_KINDS)
+    )
+
+    @field_validator("folder")
+    @classmethod
+    def _placeholders(cls, value: str) -> str:
+        for key in re.findall(r"\{([^}]*)\}", value):
+            if key not in ("name", "run_id", "seed"):
+                raise ValueError(
+                    f"unknown placeholder {{{key}}} (use {{name}}, {{run_id}} or {{seed}})"
+                )
+        return value

@@ -1,0 +1,196 @@
+"""``[service]``: the kind of service, its stops, the on-demand rules and the lines."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, Strict, field_validator, model_validator
+
+from .base import (
+    Bool,
+    Location,
+    NonNegFloat,
+    PointSpec,
+    PositiveFloat,
+    PositiveInt,
+    SpecModel,
+    Str,
+    TimeOfDay,
+    custom_error,
+    format_time,
+)
+
+__all__ = [
+    "LineSpec",
+    "NamedStops",
+    "OnDemandSpec",
+    "OsmStops",
+    "PointStops",
+    "ServiceSpec",
+    "StopsSpec",
+    "VirtualStops",
+]
+
+
+class OsmStops(SpecModel):
+    """Every named OSM bus stop inside the service area.
+
+    OSM objects of one stop (platforms and stop positions on both sides of the
+    street) are merged when they share a name and lie within ``merge_distance_m``.
+    """
+
+    type: Literal["osm"] = "osm"
+    # assumption (not in DOMAIN.md): in the shared extract the objects of one
+    # named stop lie up to 157 m apart (Gusswerk); 250 m merges them all while
+    # keeping different stops of the same name in different districts apart.
+    merge_distance_m: Annotated[float, Strict(), Field(gt=0, le=2000)] = 250.0
+
+
+class NamedStops(SpecModel):
+    """OSM stops by name, or gazetteer places, or points:
+    ``names = ["Hauptbahnhof", { name = "Pfaff Nord", lon = 7.75, lat = 49.44 }]``."""
+
+    type: Literal["named"]
+    names: Annotated[list[Location], Field(min_length=1)]
+    merge_distance_m: Annotated[float, Strict(), Field(gt=0, le=2000)] = 250.0
+
+
+class PointStops(SpecModel):
+    """Stops at coordinates: ``points = [{ name = "A", lon = ..., lat = ... }, ...]``."""
+
+    type: Literal["coordinates"]
+    points: Annotated[list[PointSpec], Field(min_length=1)]
+
+    @field_validator("points")
+    @classmethod
+    def _named(cls, value: list[PointSpec]) -> list[PointSpec]:
+        for i, p in enumerate(value):
+            if not p.name:
+                raise ValueError(f"point {i} needs a name")
+        names = [p.name for p in value]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"stop names must be unique, {dup[0]!r} appears twice")
+        return value
+
+
+class VirtualStops(SpecModel):
+    """Virtual stops generated on the road network so that every graph node
+    inside the area lies within ``spacing_m`` (straight line) of a stop."""
+
+    type: Literal["virtual"]
+    # KEXI Kelheim: about 150 stops at most 250 m apart (shared/DOMAIN.md).
+    spacing_m: Annotated[float, Strict(), Field(ge=25, le=5000)] = 250.0
+
+
+StopsSpec = Annotated[
+    OsmStops | NamedStops | PointStops | VirtualStops, Field(discriminator="type")
+]
+
+
+class OnDemandSpec(SpecModel):
+    """``[service.on_demand]``: rules of the pooled on-demand service.
+
+    Defaults: MATSim Kelheim scenario calibrated on KEXI (shared/DOMAIN.md):
+    max wait 1,200 s; max travel time 1.5 x direct time + 1,200 s; stop-based.
+    """
+
+    stop_based: Bool = True
+    pooling: Bool = True
+    max_wait_s: PositiveFloat = 1200.0
+    max_detour_factor: Annotated[float, Strict(), Field(ge=1, le=10)] = 1.5
+    max_detour_offset_s: NonNegFloat = 1200.0
+    # assumption (not in DOMAIN.md): 400 m, about a 5-minute walk, the stop
+    # catchment radius German local transport plans commonly use for buses.
+    max_walk_m: Annotated[float, Strict(), Field(gt=0, le=5000)] = 400.0
+    # assumption: walking distance = straight line x 1.3 (typical ratio of
+    # network to straight-line distance in a street grid).
+    walk_detour_factor: Annotated[float, Strict(), Field(ge=1, le=3)] = 1.3
+    # assumption: 1.34 m/s (4.8 km/h), a usual planning value for walking speed.
+    walk_speed_mps: Annotated[float, Strict(), Field(gt=0, le=3)] = 1.34
+
+    def max_ride_time_s(self, direct_time_s: Any) -> Any:
+        """Longest accepted in-vehicle time: factor x direct time + offset.
+
+        ``direct_time_s`` is one direct time or an array of them (seconds); the
+        result has the same shape.
+        """
+        return self.max_detour_factor * direct_time_s + self.max_detour_offset_s
+
+
+class LineSpec(SpecModel):
+    """``[[service.lines]]``: a fixed route through named stops of the service.
+
+    Give either ``headway_s`` (departures every ``headway_s`` from ``first`` to
+    ``last``) or explicit ``departures`` from the first stop. With
+    ``both_directions`` vehicles run back after ``layover_s``; the return
+    departures follow from the run time unless ``return_departures`` are given.
+    """
+
+    name: Annotated[Str, Field(min_length=1)]
+    stops: Annotated[list[Annotated[Str, Field(min_length=1)]], Field(min_length=2)]
+    headway_s: Annotated[float, Strict(), Field(ge=60, le=24 * 3600)] | None = None
+    departures: Annotated[list[TimeOfDay], Field(min_length=1)] | None = None
+    return_departures: Annotated[list[TimeOfDay], Field(min_length=1)] | None = None
+    first: TimeOfDay | None = None
+    last: TimeOfDay | None = None
+    both_directions: Bool = True
+    # assumption (not in DOMAIN.md): 5 minutes at each terminal for recovery.
+    layover_s: NonNegFloat = 300.0
+    vehicles: PositiveInt | None = Field(
+        default=None, description="vehicles on this line; default: as many as the headway needs"
+    )
+
+    @model_validator(mode="after")
+    def _timetable(self) -> LineSpec:
+        if (self.headway_s is None) == (self.departures is None):
+            raise ValueError("give either headway_s or departures (not both, not neither)")
+        if self.departures is not None:
+            if any(b <= a for a, b in zip(self.departures, self.departures[1:], strict=False)):
+                raise ValueError("departures must be in increasing order")
+            if self.first is not None or self.last is not None:
+                raise ValueError("first and last go with headway_s, not with departures")
+        if self.return_departures is not None:
+            if not self.both_directions:
+                raise ValueError("return_departures needs both_directions = true")
+            rd = self.return_departures
+            if any(b <= a for a, b in itertools.pairwise(rd)):
+                raise ValueError("return_departures must be in increasing order")
+        if self.first is not None and self.last is not None and self.last < self.first:
+            raise ValueError(
+                f"last {format_time(self.last)} is before first {format_time(self.first)}"
+            )
+        dup = sorted({s for s in self.stops if self.stops.count(s) > 1})
+        if dup and not (
+            self.stops[0] == self.stops[-1] and len(dup) == 1 and dup[0] == self.stops[0]
+        ):
+            raise ValueError(f"stop {dup[0]!r} appears twice in the line")
+        return self
+
+
+class ServiceSpec(SpecModel):
+    """``[service]``: the kind of service, its stops and its rules."""
+
+    mode: Literal["line", "on_demand", "hybrid"]
+    stops: StopsSpec = Field(default_factory=OsmStops)
+    on_demand: OnDemandSpec = Field(default_factory=OnDemandSpec)
+    lines: list[LineSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _mode(self) -> ServiceSpec:
+        if self.mode in ("line", "hybrid") and not self.lines:
+            raise custom_error(
+                "lines_missing", f"lines: mode {self.mode!r} needs at least one [[service.lines]]"
+            )
+        if self.mode == "on_demand" and self.lines:
+            raise custom_error(
+                "lines_unused",
+                "lines: only used with mode 'line' or 'hybrid' (mode is 'on_demand'); "
+                "set lines = [] to drop lines inherited through extends",
+            )
+        names = [ln.name for ln in self.lines]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise custom_error("line_names", f"lines: line name {dup[0]!r} appears twice")
+        return self
