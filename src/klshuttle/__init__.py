@@ -1,30 +1,59 @@
 """klshuttle: plan and simulate automated last-mile shuttles in Kaiserslautern.
 
 The public API re-exported here is what notebooks and scripts use; the
-``klshuttle`` command line is a thin layer over it.
+``klshuttle`` command line is a thin layer over it. Names are loaded lazily
+(PEP 562), so ``import klshuttle`` and ``klshuttle --help`` load neither numba
+nor pandas nor scipy; the first use of, say, :func:`simulate` imports them.
 """
 
-__version__ = "0.1.0"
+from __future__ import annotations
 
-from .errors import KlshuttleError, RoutingError, UnreachableError
-from .graph import RoadGraph
-from .maps import BuildSettings, load_map
-from .routing import Route, Router, ShortestPathTree
-from .runner import Result, simulate
-from .scenario import Scenario, load_scenario
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "BuildSettings",
-    "KlshuttleError",
-    "Result",
-    "RoadGraph",
-    "Route",
-    "Router",
-    "RoutingError",
-    "Scenario",
-    "ShortestPathTree",
-    "UnreachableError",
-    "load_map",
-    "load_scenario",
-    "simulate",
-]
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .errors import KlshuttleError, RoutingError, UnreachableError
+    from .graph import RoadGraph
+    from .mapconfig import BuildSettings
+    from .maps import load_map
+    from .outputs import write_result
+    from .result import Result
+    from .routing import Route, Router, ShortestPathTree
+    from .runner import simulate
+    from .scenario import Scenario, load_scenario
+
+#: Public name -> module that defines it (relative to this package).
+_LAZY = {
+    "BuildSettings": ".mapconfig",
+    "KlshuttleError": ".errors",
+    "Result": ".result",
+    "RoadGraph": ".graph",
+    "Route": ".routing",
+    "Router": ".routing",
+    "RoutingError": ".errors",
+    "Scenario": ".scenario",
+    "ShortestPathTree": ".routing",
+    "UnreachableError": ".errors",
+    "load_map": ".maps",
+    "load_scenario": ".scenario",
+    "simulate": ".runner",
+    "write_result": ".outputs",
+}
+
+__all__ = ["__version__", *sorted(_LAZY)]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'klshuttle' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
