@@ -42,7 +42,23 @@ _LAZY = {
     "write_result": ".outputs",
 }
 
-__all__ = ["__version__", *sorted(_LAZY)]
+__all__ = [
+    "BuildSettings",
+    "KlshuttleError",
+    "Result",
+    "RoadGraph",
+    "Route",
+    "Router",
+    "RoutingError",
+    "Scenario",
+    "ShortestPathTree",
+    "UnreachableError",
+    "__version__",
+    "load_map",
+    "load_scenario",
+    "simulate",
+    "write_result",
+]
 
 
 def __getattr__(name: str) -> Any:

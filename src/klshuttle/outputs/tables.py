@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ._io import rounded, write_csv, write_json, write_text
 
 if TYPE_CHECKING:
