@@ -12,9 +12,9 @@ HEAVY = ("numba", "pandas", "scipy", "networkx", "osmnx", "geopandas", "matplotl
 
 
 def _loaded_after(code: str) -> set[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
+    probe = f"import sys\n{code}\nprint(' '.join(sorted(m for m in {HEAVY!r} if m in sys.modules)), file=sys.stderr)"
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return set(out.stdout.split())
+    return set(out.stderr.split())
 
 
 def test_import_loads_no_heavy_library() -> None:
