@@ -117,18 +117,16 @@ def test_insertion_decision(benchmark: Any, noon_state: tuple[Any, int, float], 
     sim, r, now = noon_state
     args = (sim.net, sim.fleet, sim.veh, sim.req)
     if impl == "klshuttle":
-        kin.best_insertion(*args, sim.params, r, now, sim.max_plan)  # warm
+        kin.best_insertion(*args, sim.dispatch, r, now, sim.max_plan)  # warm
 
         def decide() -> Any:
-            return kin.best_insertion(*args, sim.params, r, now, sim.max_plan)
+            return kin.best_insertion(*args, sim.dispatch, r, now, sim.max_plan)
 
         rounds = 200
     else:
 
         def decide() -> Any:
-            return best_insertion_reference(
-                *args, r, now, sim.max_plan, wait_weight=float(sim.params.wait_weight[0])
-            )
+            return best_insertion_reference(*args, sim.dispatch, r, now, sim.max_plan)
 
         rounds = 5
     result = benchmark.pedantic(decide, rounds=rounds, iterations=1, warmup_rounds=1)

@@ -7,7 +7,13 @@ import pytest
 
 from klshuttle._kernels import insertion as kin
 from klshuttle._kernels.simstate import D_NEAREST_IDLE
-from klshuttle.dispatch import best_insertion_reference, dispatcher_code, insertion_cost_reference
+from klshuttle.dispatch import (
+    best_insertion_reference,
+    dispatch_params,
+    dispatch_params_from_spec,
+    dispatcher_code,
+    insertion_cost_reference,
+)
 from klshuttle.errors import ScenarioError
 from klshuttle.sim import OnDemandSimulation
 from simkit import fleet, random_graph, reference_net, trips
@@ -45,9 +51,7 @@ def _states(
         tr,
         start_s=0.0,
         end_s=5400.0,
-        dispatcher=dispatcher,
-        pooling=pooling,
-        wait_weight=wait_weight,
+        dispatch=dispatch_params(dispatcher, pooling=pooling, wait_weight=wait_weight),
     )
     checks = np.sort(rng.choice(np.arange(20, n), n_checks, replace=False))
     sim._advance(-1.0)
@@ -65,17 +69,10 @@ def test_numba_insertion_matches_reference(seed: int, capacity: int, wait_weight
     compared = 0
     for sim, r, now in _states(seed, 40, capacity=capacity, wait_weight=wait_weight):
         a = kin.best_insertion(
-            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
         b = best_insertion_reference(
-            sim.net,
-            sim.fleet,
-            sim.veh,
-            sim.req,
-            r,
-            now,
-            sim.max_plan,
-            wait_weight=float(sim.params.wait_weight[0]),
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
         av, ai, aj, acost, astage, _ = a
         bv, bi, bj, bcost, bstage, _ = b
@@ -86,7 +83,7 @@ def test_numba_insertion_matches_reference(seed: int, capacity: int, wait_weight
             assert acost == pytest.approx(bcost, rel=1e-9, abs=1e-6)
             if (av, ai, aj) != (bv, bi, bj):  # a tie: the numba choice must cost the same
                 alt = insertion_cost_reference(
-                    sim.net, sim.fleet, sim.veh, sim.req, av, r, ai, aj, now
+                    sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, av, r, ai, aj, now
                 )
                 assert alt == pytest.approx(bcost, rel=1e-9, abs=1e-6)
         compared += 1
@@ -98,18 +95,11 @@ def test_numba_insertion_without_pooling_matches_reference(seed: int) -> None:
     compared = 0
     for sim, r, now in _states(seed, 30, pooling=False):
         a = kin.best_insertion(
-            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
+        assert sim.dispatch.pooling is False and sim.dispatch.wait_weight == 1.0
         b = best_insertion_reference(
-            sim.net,
-            sim.fleet,
-            sim.veh,
-            sim.req,
-            r,
-            now,
-            sim.max_plan,
-            pooling=False,
-            wait_weight=1.0,
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
         assert (a[0] < 0) == (b[0] < 0), (a, b)
         if b[0] < 0:
@@ -128,43 +118,57 @@ def test_states_exercise_real_plans() -> None:
 
 
 def test_nearest_idle_matches_reference() -> None:
+    compared = 0
     for sim, r, now in _states(11, 30, dispatcher="nearest_idle"):
-        assert sim.params.dispatcher[0] == D_NEAREST_IDLE
+        assert sim.dispatch.dispatcher == D_NEAREST_IDLE
         a = kin.best_insertion(
-            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
         b = best_insertion_reference(
-            sim.net, sim.fleet, sim.veh, sim.req, r, now, sim.max_plan, nearest_idle=True
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
         assert a[0] == b[0]
         if b[0] >= 0:
             assert a[3] == pytest.approx(b[3], rel=1e-12)
+        compared += 1
+    assert compared > 15
 
 
 def test_insertion_costs_matrix_matches_single_searches() -> None:
+    compared = 0
     for sim, r, now in _states(4, 10):
         rs = np.array([r], dtype=np.int64)
         cost, pi, pj, _ = kin.insertion_costs(
-            sim.net,
-            sim.fleet,
-            sim.veh,
-            sim.req,
-            rs,
-            now,
-            sim.max_plan,
-            True,
-            float(sim.params.wait_weight[0]),
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, rs, now, sim.max_plan
         )
         bv, bi, bj, bcost, _, _ = kin.best_insertion(
-            sim.net, sim.fleet, sim.veh, sim.req, sim.params, r, now, sim.max_plan
+            sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
         if bv >= 0:
             assert cost[0].min() == bcost and np.argmin(cost[0]) == bv
             assert (pi[0, bv], pj[0, bv]) == (bi, bj)
         else:
             assert np.isinf(cost).all()
+        compared += 1
+    assert compared > 5
 
 
 def test_unknown_dispatcher_name() -> None:
     with pytest.raises(ScenarioError, match="known: insertion, nearest_idle, batch"):
         dispatcher_code("greedy")
+
+
+def test_dispatch_params_cast_to_the_tuple_types() -> None:
+    p = dispatch_params("batch", pooling=0, wait_weight=2, batch_window_s=60)
+    assert p == (2, False, 2.0, 60.0)
+    assert type(p.dispatcher) is int and type(p.pooling) is bool
+    assert type(p.wait_weight) is float and type(p.batch_window_s) is float
+    assert dispatch_params() == (0, True, 1.0, 30.0)
+
+
+def test_dispatch_params_from_spec_take_the_fields_by_name() -> None:
+    from klshuttle.scenario import DispatchSpec
+
+    spec = DispatchSpec(algorithm="nearest_idle", wait_weight=0.5, batch_window_s=12.0)
+    p = dispatch_params_from_spec(spec, pooling=False)
+    assert p == (D_NEAREST_IDLE, False, 0.5, 12.0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from klshuttle._kernels.simstate import EVENT_NAMES, R_DONE, R_REJECTED, REASON_NAMES
+from klshuttle._kernels.simstate import R_DONE, R_REJECTED
+from klshuttle.events import EVENT_NAMES, REASON_NAMES
 from klshuttle.linesim import LineRoute, LineSimulation, RoutePassengers
 from simkit import fleet, line_graph, reference_net, trips
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from klshuttle._kernels.simstate import EVENT_NAMES, R_DONE, R_REJECTED, REASON_NAMES
+from klshuttle.dispatch import dispatch_params
 from klshuttle.errors import KlshuttleError
+from klshuttle.events import EVENT_NAMES, REASON_NAMES, RequestStatus
 from klshuttle.sim import OnDemandSimulation
 from simkit import fleet, line_graph, random_graph, reference_net, trips
 
@@ -14,9 +15,18 @@ LINE5 = line_graph(5)
 NET5 = reference_net(LINE5)
 
 
-def _run(net, fl, tr, **kw):
+R_DONE, R_REJECTED = RequestStatus.done, RequestStatus.rejected
+
+
+def _run(net, fl, tr, *, dispatcher="insertion", pooling=True, **kw):
     sim = OnDemandSimulation(
-        net, fl, tr, start_s=kw.pop("start_s", 0.0), end_s=kw.pop("end_s", 3600.0), **kw
+        net,
+        fl,
+        tr,
+        start_s=kw.pop("start_s", 0.0),
+        end_s=kw.pop("end_s", 3600.0),
+        dispatch=dispatch_params(dispatcher, pooling=pooling),
+        **kw,
     )
     return sim.run_to_end()
 
@@ -91,8 +101,8 @@ def test_dwelling_vehicle_takes_a_passenger_at_its_stop_without_a_new_dwell() ->
     assert list(r["dropoff_s"]) == [314.0, 314.0]
 
 
-def test_idle_policy_depot_sends_vehicles_home() -> None:
-    log = _run(NET5, fleet([0]), trips([100], [1], [3]), idle_policy="depot")
+def test_rebalancing_depot_sends_vehicles_home() -> None:
+    log = _run(NET5, fleet([0]), trips([100], [1], [3]), rebalancing="depot")
     names = [(t, n) for t, n, _, _ in _events(log)]
     # r0 alights at node 3 at 412; after 12 s of dwell the vehicle heads home
     assert (424.0, "return_to_depot") in names
@@ -114,8 +124,8 @@ def test_demand_rebalancing_moves_idle_vehicles_towards_recent_requests() -> Non
         tr,
         start_s=0.0,
         end_s=3600.0,
-        idle_policy="demand",
-        rebalance_interval_s=900.0,
+        rebalancing="demand",
+        rebalancing_interval_s=900.0,
         rebalancer=reb,
     )
     log = sim.run_to_end()
@@ -133,13 +143,22 @@ def test_bad_settings_are_refused() -> None:
     with pytest.raises(KlshuttleError, match="after its start"):
         OnDemandSimulation(NET5, fleet([0]), trips([1], [1], [2]), start_s=10, end_s=10)
     with pytest.raises(KlshuttleError, match="unknown dispatcher"):
+        dispatch_params("magic")
+    with pytest.raises(KlshuttleError, match="unknown rebalancing 'stay'"):
         OnDemandSimulation(
-            NET5, fleet([0]), trips([1], [1], [2]), start_s=0, end_s=10, dispatcher="magic"
+            NET5, fleet([0]), trips([1], [1], [2]), start_s=0, end_s=10, rebalancing="stay"
         )
-    with pytest.raises(KlshuttleError, match="idle policy"):
+    with pytest.raises(KlshuttleError, match="batch window"):
         OnDemandSimulation(
-            NET5, fleet([0]), trips([1], [1], [2]), start_s=0, end_s=10, idle_policy="x"
+            NET5,
+            fleet([0]),
+            trips([1], [1], [2]),
+            start_s=0,
+            end_s=10,
+            dispatch=dispatch_params("batch", batch_window_s=0),
         )
+    with pytest.raises(TypeError, match="unknown dispatch setting 'dispatcher'"):
+        dispatch_params("batch", dispatcher=2)
 
 
 # ------------------------------------------------------------------ invariants
@@ -257,7 +276,7 @@ def _instances(draw):
     kw = {
         "dispatcher": draw(st.sampled_from(["insertion", "batch", "nearest_idle"])),
         "pooling": draw(st.booleans()),
-        "idle_policy": draw(st.sampled_from(["stay", "depot"])),
+        "rebalancing": draw(st.sampled_from(["none", "depot"])),
     }
     return g, t, o, d, tr_kw, fl, kw, draw(st.floats(1.0, 2.0)), draw(st.floats(0.0, 600.0))
 

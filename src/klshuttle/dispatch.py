@@ -13,13 +13,20 @@ Three strategies, chosen by name in the scenario's ``[dispatch]`` table:
     insertion costs, the rest one by one by cheapest insertion.
 
 :func:`best_insertion_reference` is the plain-Python twin of the numba search,
-written for clarity; tests check that both make the same decisions.
+written for clarity; tests check that both make the same decisions. Both take
+the dispatcher's settings as one :class:`DispatchParams` (built from the
+scenario by :func:`dispatch_params`), so a new cost parameter is a field of
+that tuple and of the scenario's ``[dispatch]`` spec, used in the kernel and
+in the reference.
+
+:func:`assign_batch` and :class:`DemandRebalancer` act on a running
+simulation through :class:`SimulationState`.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
@@ -32,22 +39,34 @@ from ._kernels.simstate import (
     D_NEAREST_IDLE,
     EPS_S,
     PICKUP,
-    R_ONBOARD,
-    R_WAITING,
     V_DRIVE,
     V_DWELL,
     V_IDLE,
+    DispatchParams,
+    Fleet,
+    Log,
+    Net,
+    RequestArrays,
+    Vehicles,
 )
 from .errors import ScenarioError
+from .events import RequestStatus
 
 __all__ = [
     "DISPATCHERS",
     "DemandRebalancer",
+    "DispatchParams",
+    "SimulationState",
     "assign_batch",
     "best_insertion_reference",
+    "dispatch_params",
     "dispatcher_code",
     "insertion_cost_reference",
 ]
+
+# plain ints: the reference compares them in its innermost loops
+R_ONBOARD = int(RequestStatus.onboard)
+R_WAITING = int(RequestStatus.waiting)
 
 #: Dispatcher names as scenarios spell them, and their kernel codes.
 DISPATCHERS: dict[str, int] = {
@@ -74,8 +93,60 @@ def dispatcher_code(name: str) -> int:
         ) from None
 
 
+def dispatch_params(algorithm: str = "insertion", **settings: Any) -> DispatchParams:
+    """Dispatcher settings for the kernels and the reference, from the scenario's names.
+
+    Parameters
+    ----------
+    algorithm
+        Dispatcher name (:data:`DISPATCHERS`).
+    **settings
+        Other fields of :class:`DispatchParams` (``pooling``, ``wait_weight``,
+        ``batch_window_s`` ...), each cast to the type of the field's default;
+        missing ones keep the default.
+
+    Raises
+    ------
+    ScenarioError
+        For an unknown dispatcher name.
+    """
+    defaults = DispatchParams._field_defaults
+    unknown = sorted(set(settings) - (set(defaults) - {"dispatcher"}))
+    if unknown:
+        raise TypeError(f"unknown dispatch setting {unknown[0]!r}")
+    values = {k: type(defaults[k])(v) for k, v in settings.items()}
+    return DispatchParams(dispatcher=dispatcher_code(algorithm), **values)
+
+
+def dispatch_params_from_spec(spec: Any, *, pooling: bool) -> DispatchParams:
+    """:func:`dispatch_params` of a scenario's ``[dispatch]`` spec.
+
+    Every field of :class:`DispatchParams` the spec has by name is taken from
+    it; ``pooling`` comes from the service (``service.on_demand.pooling``).
+    """
+    shared = [k for k in DispatchParams._fields if k != "dispatcher" and hasattr(spec, k)]
+    return dispatch_params(spec.algorithm, pooling=pooling, **{k: getattr(spec, k) for k in shared})
+
+
+class SimulationState(Protocol):
+    """What the dispatchers read and change of a running on-demand simulation
+    (:class:`klshuttle.sim.OnDemandSimulation`)."""
+
+    net: Net
+    fleet: Fleet
+    veh: Vehicles
+    req: RequestArrays
+    log: Log
+    dispatch: DispatchParams
+    max_plan: int
+
+    def check_path(self, ok: bool) -> None:
+        """Raise if a kernel found no path for a leg."""
+        ...
+
+
 # ------------------------------------------------------------ Python reference
-def _position_reference(veh: Any, v: int, now: float) -> tuple[int, float, bool]:
+def _position_reference(veh: Vehicles, v: int, now: float) -> tuple[int, float, bool]:
     state = int(veh.state[v])
     if state == V_DRIVE:
         for p in range(int(veh.path_len[v])):
@@ -115,7 +186,7 @@ def _feasible(
     times: list[float],
     load0: int,
     capacity: int,
-    req: Any,
+    req: RequestArrays,
     new: int,
 ) -> int:
     """Check a timed plan; return -1 if feasible, else the STAGE of the first failure.
@@ -148,7 +219,9 @@ def _feasible(
 class _VehiclePlan:
     """A vehicle's plan as (node, request, kind) entries, timed from its next free position."""
 
-    def __init__(self, net: Any, fleet: Any, veh: Any, req: Any, v: int, now: float) -> None:
+    def __init__(
+        self, net: Net, fleet: Fleet, veh: Vehicles, req: RequestArrays, v: int, now: float
+    ) -> None:
         self.tt = net.time_s
         self.req = req
         self.capacity = int(fleet.capacity[v])
@@ -171,27 +244,29 @@ class _VehiclePlan:
         e = self.entries
         return [*e[:i], p, *e[i:j], d, *e[j:]]
 
-    def insertion(self, r: int, i: int, j: int, wait_weight: float) -> tuple[int, float, float]:
+    def insertion(
+        self, r: int, i: int, j: int, dispatch: DispatchParams
+    ) -> tuple[int, float, float]:
         """(failing STAGE or -1, cost, pickup time) of one insertion."""
         cand = self.with_request(r, i, j)
         times, end = self.times(cand)
         failed = _feasible(cand, times, self.load, self.capacity, self.req, r)
-        cost = (end - self.end) + wait_weight * (times[i] - self.req.t_submit[r])
+        cost = (end - self.end) + dispatch.wait_weight * (times[i] - self.req.t_submit[r])
         return failed, cost, times[i]
 
 
 def _eval_vehicle_reference(
-    net: Any,
-    fleet: Any,
-    veh: Any,
-    req: Any,
+    net: Net,
+    fleet: Fleet,
+    veh: Vehicles,
+    req: RequestArrays,
+    dispatch: DispatchParams,
     v: int,
     r: int,
     now: float,
-    pooling: bool = True,
-    wait_weight: float = 0.0,
 ) -> tuple[float, int, int, int, float]:
     """Try every insertion of request ``r`` into vehicle ``v``'s plan, the slow way."""
+    pooling = dispatch.pooling
     if req.pax[r] > int(fleet.capacity[v]):
         return math.inf, -1, -1, kin.STAGE_CAPACITY, math.inf
     plan = _VehiclePlan(net, fleet, veh, req, v, now)
@@ -206,7 +281,7 @@ def _eval_vehicle_reference(
     stage = kin.STAGE_WAIT
     for i in range(n + 1):
         for j in range(i, n + 1 if pooling else i + 1):
-            failed, cost, t_pick = plan.insertion(r, i, j, wait_weight)
+            failed, cost, t_pick = plan.insertion(r, i, j, dispatch)
             if not pooling and loads[i] > 0:
                 # without pooling the new passenger boards an empty vehicle only
                 late = t_pick > req.latest_pickup[r] + EPS_S
@@ -220,34 +295,31 @@ def _eval_vehicle_reference(
 
 
 def insertion_cost_reference(
-    net: Any,
-    fleet: Any,
-    veh: Any,
-    req: Any,
+    net: Net,
+    fleet: Fleet,
+    veh: Vehicles,
+    req: RequestArrays,
+    dispatch: DispatchParams,
     v: int,
     r: int,
     i: int,
     j: int,
     now: float,
-    wait_weight: float = 0.0,
 ) -> float:
     """Cost of one given insertion, or inf if it breaks a limit."""
-    failed, cost, _ = _VehiclePlan(net, fleet, veh, req, v, now).insertion(r, i, j, wait_weight)
+    failed, cost, _ = _VehiclePlan(net, fleet, veh, req, v, now).insertion(r, i, j, dispatch)
     return math.inf if failed >= 0 else cost
 
 
 def best_insertion_reference(
-    net: Any,
-    fleet: Any,
-    veh: Any,
-    req: Any,
+    net: Net,
+    fleet: Fleet,
+    veh: Vehicles,
+    req: RequestArrays,
+    dispatch: DispatchParams,
     r: int,
     now: float,
     max_plan: int,
-    *,
-    nearest_idle: bool = False,
-    pooling: bool = True,
-    wait_weight: float = 0.0,
 ) -> tuple[int, int, int, float, int, float]:
     """Plain-Python twin of the numba insertion search, for tests and benchmarks.
 
@@ -256,6 +328,7 @@ def best_insertion_reference(
     vehicle, i, j, cost, stage, pickup_t
         As :func:`klshuttle._kernels.insertion.best_insertion`.
     """
+    nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
     best, bv, bi, bj, btp = math.inf, -1, -1, -1, math.inf
     stage = kin.STAGE_NONE
     for v in range(len(veh.state)):
@@ -263,9 +336,7 @@ def best_insertion_reference(
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = _eval_vehicle_reference(
-            net, fleet, veh, req, v, r, now, pooling, wait_weight
-        )
+        cost, i, j, st, tp = _eval_vehicle_reference(net, fleet, veh, req, dispatch, v, r, now)
         if nearest_idle and cost < math.inf:
             cost = tp - now
         if cost < best:
@@ -276,7 +347,7 @@ def best_insertion_reference(
 
 
 # ---------------------------------------------------------------------- batch
-def assign_batch(sim: Any, now: float) -> None:
+def assign_batch(sim: SimulationState, now: float) -> None:
     """Assign every request waiting in a batch at time ``now``.
 
     First one request per vehicle by minimum total insertion cost
@@ -288,10 +359,8 @@ def assign_batch(sim: Any, now: float) -> None:
     waiting = np.flatnonzero(req.status == R_WAITING).astype(np.int64)
     if waiting.size == 0:
         return
-    pooling = bool(sim.params.pooling[0])
-    wait_weight = float(sim.params.wait_weight[0])
     cost, pos_i, pos_j, _ = kin.insertion_costs(
-        sim.net, sim.fleet, veh, req, waiting, now, sim.max_plan, pooling, wait_weight
+        sim.net, sim.fleet, veh, req, sim.dispatch, waiting, now, sim.max_plan
     )
     finite = np.isfinite(cost)
     done = np.zeros(waiting.size, dtype=bool)
@@ -305,7 +374,7 @@ def assign_batch(sim: Any, now: float) -> None:
             # the pickup time of this insertion, for the promise
             work = kin.new_work(sim.max_plan)
             _, _, _, _, tp = kin.eval_vehicle(
-                sim.net, sim.fleet, veh, req, int(v), r, now, work, pooling, wait_weight
+                sim.net, sim.fleet, veh, req, sim.dispatch, int(v), r, now, work
             )
             ok = kloop.apply_insertion(
                 sim.net, veh, req, sim.log, int(v), r, int(pos_i[a, v]), int(pos_j[a, v]), now, tp
@@ -315,7 +384,7 @@ def assign_batch(sim: Any, now: float) -> None:
     for a in np.flatnonzero(~done):
         r = int(waiting[a])
         bv, bi, bj, _, stage, tp = kin.best_insertion(
-            sim.net, sim.fleet, veh, req, sim.params, r, now, sim.max_plan
+            sim.net, sim.fleet, veh, req, sim.dispatch, r, now, sim.max_plan
         )
         if bv < 0:
             kloop.reject(req, sim.log, r, now, kloop.stage_reason(stage))
@@ -329,7 +398,7 @@ def assign_batch(sim: Any, now: float) -> None:
 class DemandRebalancer:
     """Move idle vehicles towards where requests came from recently.
 
-    Every call (each ``rebalancing_interval_s``) counts the requests
+    Every call (each ``rebalancing_interval_s``, with ``rebalancing = "demand"``) counts the requests
     submitted since the previous call near each target (stops, or depots),
     shares the idle vehicles among the targets in proportion to those counts
     (largest remainder), and sends them by minimum total driving time
@@ -343,13 +412,13 @@ class DemandRebalancer:
         Candidate nodes to wait at (the service's stops).
     """
 
-    def __init__(self, net: Any, targets: np.ndarray) -> None:
+    def __init__(self, net: Net, targets: np.ndarray) -> None:
         self.targets = np.unique(np.asarray(targets, dtype=np.int32))
         # the target each node's requests count for: the one that reaches it fastest
         self.target_of_node = np.argmin(net.time_s[self.targets, :], axis=0)
         self.last_s = -math.inf
 
-    def __call__(self, sim: Any, now: float) -> None:
+    def __call__(self, sim: SimulationState, now: float) -> None:
         req, veh = sim.req, sim.veh
         recent = (req.t_submit > self.last_s) & (req.t_submit <= now)
         self.last_s = now

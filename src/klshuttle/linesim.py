@@ -10,7 +10,7 @@ first come first served; who has waited longer than the wait limit gives up.
 After the last trip the vehicles drive back to their depots.
 
 The simulation is event-driven in plain Python (lines carry far fewer events
-than on-demand service) and produces the same :class:`~klshuttle.sim.EventLog`
+than on-demand service) and produces the same :class:`~klshuttle.events.EventLog`
 as the on-demand simulation, so tables, KPIs and files are shared.
 """
 
@@ -25,65 +25,21 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._kernels.simstate import (
-    E_ARRIVE,
-    E_DEPART,
-    E_DEPOT,
-    E_DROPOFF,
-    E_END,
-    E_IDLE,
-    E_PICKUP,
-    E_REJECT,
-    E_REQUEST,
-    E_START,
-    LEG_DEPOT,
-    LEG_REBALANCE,
-    LEG_SERVICE,
-    R_DONE,
-    R_FUTURE,
-    R_ONBOARD,
-    R_REJECTED,
-    RS_CAPACITY,
-    RS_MAX_WAIT,
-    RS_NO_DEPARTURE,
-    RS_OUTSIDE_HOURS,
-    Net,
-)
+from ._kernels.simstate import Net
 from .errors import KlshuttleError
-from .sim import EventLog, FleetInput, TripInput
+from .events import (
+    EVENT_COLUMNS,
+    LEG_COLUMNS,
+    EventKind,
+    EventLog,
+    LegKind,
+    RejectReason,
+    RequestStatus,
+    columns_from_rows,
+)
+from .sim import FleetInput, TripInput
 
 __all__ = ["LineRoute", "LineSimulation", "RoutePassengers"]
-
-#: Columns of the event and leg records, as in :class:`~klshuttle.sim.EventLog`.
-_EVENT_COLUMNS = (
-    ("t_s", np.float64),
-    ("event", np.int8),
-    ("vehicle", np.int32),
-    ("request", np.int32),
-    ("node", np.int32),
-    ("load", np.int32),
-    ("info", np.int32),
-)
-_LEG_COLUMNS = (
-    ("vehicle", np.int32),
-    ("t0_s", np.float64),
-    ("t1_s", np.float64),
-    ("from_node", np.int32),
-    ("to_node", np.int32),
-    ("load", np.int32),
-    ("kind", np.int8),
-)
-
-
-def _columns(
-    rows: list[tuple[Any, ...]], spec: tuple[tuple[str, Any], ...]
-) -> dict[str, NDArray[Any]]:
-    """Record tuples to named column arrays."""
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(spec)
-    return {
-        name: np.asarray(col, dtype=dtype) for (name, dtype), col in zip(spec, cols, strict=True)
-    }
-
 
 # event priorities at equal times: vehicles first, then departures due, then passengers
 _P_VEHICLE, _P_DUE, _P_PAX, _P_GIVE_UP = 0, 1, 2, 3
@@ -211,7 +167,7 @@ class LineSimulation:
         self._legs: list[tuple[int, float, float, int, int, int, int]] = []
         self._heap: list[tuple[Any, ...]] = []
         self._seq = itertools.count()
-        self._status = np.full(nr, R_FUTURE, dtype=np.int8)
+        self._status = np.full(nr, RequestStatus.future, dtype=np.int8)
         self._reason = np.zeros(nr, dtype=np.int8)
         self._vehicle = np.full(nr, -1, dtype=np.int32)
         self._pickup = np.full(nr, np.nan)
@@ -233,7 +189,7 @@ class LineSimulation:
         self._vehicles = vehicles
         self._off = np.full(len(vehicles), np.inf)
         for v in vehicles:
-            self._emit(self.start_s, E_START, v.index, -1, v.node, 0, 0)
+            self._emit(self.start_s, EventKind.start_service, v.index, -1, v.node, 0, 0)
         for i, route in enumerate(self.routes):
             for d in np.sort(route.departures_s):
                 self._push(float(d), _P_DUE, "due", i)
@@ -252,12 +208,12 @@ class LineSimulation:
 
     def _on_pax(self, t: float, r: int) -> None:
         tr = self.trips
-        self._emit(t, E_REQUEST, -1, r, int(tr.pickup_node[r]), int(tr.pax[r]), 0)
+        self._emit(t, EventKind.request, -1, r, int(tr.pickup_node[r]), int(tr.pax[r]), 0)
         if tr.pre_reason[r] > 0:
             self._reject(t, r, int(tr.pre_reason[r]))
             return
         if t < self.start_s or t > self.end_s:
-            self._reject(t, r, RS_OUTSIDE_HOURS)
+            self._reject(t, r, RejectReason.outside_operating_hours)
             return
         route = int(self.pax.route[r])
         key = (route, int(self.pax.board[r]))
@@ -265,22 +221,22 @@ class LineSimulation:
         self._push(t + float(tr.max_wait_s[r]), _P_GIVE_UP, "give_up", r)
 
     def _on_give_up(self, t: float, r: int) -> None:
-        if self._status[r] != R_FUTURE:
+        if self._status[r] != RequestStatus.future:
             return
         key = (int(self.pax.route[r]), int(self.pax.board[r]))
         self._queues[key].remove(r)
         if self._passed_full[r]:
-            reason = RS_CAPACITY
+            reason = RejectReason.capacity
         elif self._last_departure[key[0]] < float(self.trips.t_submit_s[r]):
-            reason = RS_NO_DEPARTURE
+            reason = RejectReason.no_departure
         else:
-            reason = RS_MAX_WAIT
+            reason = RejectReason.max_wait
         self._reject(t, r, reason)
 
     def _reject(self, t: float, r: int, reason: int) -> None:
-        self._status[r] = R_REJECTED
+        self._status[r] = RequestStatus.rejected
         self._reason[r] = reason
-        self._emit(t, E_REJECT, -1, r, int(self.trips.pickup_node[r]), 0, reason)
+        self._emit(t, EventKind.reject, -1, r, int(self.trips.pickup_node[r]), 0, reason)
 
     def _on_due(self, t: float, route_i: int) -> None:
         line = self.routes[route_i].line
@@ -310,8 +266,8 @@ class LineSimulation:
         t = max(t_due, v.ready_s)
         if v.node != first:
             t1 = t + float(self.net.time_s[v.node, first])
-            self._emit(t, E_DEPART, v.index, -1, v.node, v.load, first)
-            self._leg(v, t, t1, v.node, first, LEG_REBALANCE)
+            self._emit(t, EventKind.depart, v.index, -1, v.node, v.load, first)
+            self._leg(v, t, t1, v.node, first, LegKind.rebalance)
             v.node, t = first, t1
         self._push(t, _P_VEHICLE, "stop", v.index, route_i, 0)
 
@@ -322,15 +278,15 @@ class LineSimulation:
         last = k == len(route.stop_nodes) - 1
         moved = 0
         if k > 0:
-            self._emit(t, E_ARRIVE, v.index, -1, node, v.load, 0)
+            self._emit(t, EventKind.arrive, v.index, -1, node, v.load, 0)
         for r in list(v.onboard):
             if int(self.pax.alight[r]) == k:
                 v.onboard.remove(r)
                 v.load -= int(self.trips.pax[r])
                 moved += int(self.trips.pax[r])
-                self._status[r] = R_DONE
+                self._status[r] = RequestStatus.done
                 self._dropoff[r] = t
-                self._emit(t, E_DROPOFF, v.index, r, node, v.load, 0)
+                self._emit(t, EventKind.dropoff, v.index, r, node, v.load, 0)
         if not last:
             queue = self._queues.get((route_i, k))
             if queue:
@@ -347,23 +303,23 @@ class LineSimulation:
                     v.onboard.append(r)
                     v.load += pax
                     moved += pax
-                    self._status[r] = R_ONBOARD
+                    self._status[r] = RequestStatus.onboard
                     self._vehicle[r] = v.index
                     self._pickup[r] = t
-                    self._emit(t, E_PICKUP, v.index, r, node, v.load, 0)
+                    self._emit(t, EventKind.pickup, v.index, r, node, v.load, 0)
         dwell = self.fleet.dwell_s + self.fleet.per_pax_s * moved if moved else 0.0
         t_dep = t + dwell
         if last:
             v.node = node
             v.ready_s = t_dep + route.layover_s
             v.busy = False
-            self._emit(t_dep, E_IDLE, v.index, -1, node, 0, 0)
+            self._emit(t_dep, EventKind.idle, v.index, -1, node, 0, 0)
             self._push(v.ready_s, _P_VEHICLE, "ready", v.index)
             return
         nxt = int(route.stop_nodes[k + 1])
         t_arr = t_dep + float(self.net.time_s[node, nxt])
-        self._emit(t_dep, E_DEPART, v.index, -1, node, v.load, nxt)
-        self._leg(v, t_dep, t_arr, node, nxt, LEG_SERVICE)
+        self._emit(t_dep, EventKind.depart, v.index, -1, node, v.load, nxt)
+        self._leg(v, t_dep, t_arr, node, nxt, LegKind.service)
         v.node = nxt
         self._push(t_arr, _P_VEHICLE, "stop", v.index, route_i, k + 1)
 
@@ -385,18 +341,17 @@ class LineSimulation:
         depot = int(self.fleet.depot_node[v.index])
         if v.node != depot:
             t1 = t + float(self.net.time_s[v.node, depot])
-            self._emit(t, E_DEPOT, v.index, -1, v.node, 0, depot)
-            self._leg(v, t, t1, v.node, depot, LEG_DEPOT)
+            self._emit(t, EventKind.return_to_depot, v.index, -1, v.node, 0, depot)
+            self._leg(v, t, t1, v.node, depot, LegKind.depot)
             v.node, t = depot, t1
         v.busy = True
         self._off[v.index] = t
-        self._emit(t, E_END, v.index, -1, depot, 0, 0)
+        self._emit(t, EventKind.end_service, v.index, -1, depot, 0, 0)
 
     def _log(self) -> EventLog:
-        # stable sorts: same-time events keep their order
-        events = _columns(sorted(self._ev, key=lambda e: e[0]), _EVENT_COLUMNS)
-        legs = _columns(sorted(self._legs, key=lambda g: (g[0], g[1])), _LEG_COLUMNS)
-        requests = {
+        # stable sort: same-time events keep their order
+        events = columns_from_rows(sorted(self._ev, key=lambda e: e[0]), EVENT_COLUMNS)
+        requests: dict[str, NDArray[Any]] = {
             "status": self._status,
             "vehicle": self._vehicle,
             "assign_s": self._pickup.copy(),
@@ -407,10 +362,10 @@ class LineSimulation:
             "reason": self._reason,
             "pooled": self._pooled,
         }
-        return EventLog(
-            events=events,
-            legs=legs,
-            requests=requests,
+        return EventLog.from_columns(
+            events,
+            columns_from_rows(self._legs, LEG_COLUMNS),
+            requests,
             vehicle_off_s=self._off,
             start_s=self.start_s,
             end_s=self.end_s,

@@ -14,15 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ._kernels.simloop import link_loads as _link_loads_kernel
-from ._kernels.simstate import (
-    LEG_DEPOT,
-    LEG_REBALANCE,
-    R_DONE,
-    REASON_NAMES,
-    Net,
-)
+from ._kernels.simstate import Net
+from .events import REASON_NAMES, EventLog, LegKind, RequestStatus
 from .graph import RoadGraph
-from .sim import EventLog
 
 __all__ = ["TRIP_COLUMNS", "VEHICLE_COLUMNS", "kpis", "link_loads", "trips_table", "vehicles_table"]
 
@@ -98,7 +92,7 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
         drove with the passenger on board.
     """
     r = log.requests
-    served = r["status"] == R_DONE
+    served = r["status"] == RequestStatus.done
     t = base.copy()
     t["status"] = np.where(served, "served", "rejected")
     t["reject_reason"] = [REASON_NAMES[c] for c in r["reason"]]
@@ -161,8 +155,8 @@ def vehicles_table(log: EventLog, net: Net, trips: pd.DataFrame) -> pd.DataFrame
             "km_driven": per_vehicle(length_km),
             "empty_km": per_vehicle(length_km * (load == 0)),
             "km_with_passengers": per_vehicle(length_km * (load > 0)),
-            "repositioning_km": per_vehicle(length_km * (kind == LEG_REBALANCE)),
-            "depot_km": per_vehicle(length_km * (kind == LEG_DEPOT)),
+            "repositioning_km": per_vehicle(length_km * (kind == LegKind.rebalance)),
+            "depot_km": per_vehicle(length_km * (kind == LegKind.depot)),
             "passenger_km": per_vehicle(length_km * load),
             "hours_in_service": (end_s - log.start_s) / 3600.0,
             "passengers_served": pax.astype(np.int64),

@@ -20,15 +20,9 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._kernels.simstate import (
-    EVENT_NAMES,
-    REASON_NAMES,
-    RS_NO_LINE,
-    RS_NO_STOP,
-    RS_SAME_STOP,
-    Net,
-)
-from .dispatch import DemandRebalancer
+from ._kernels.simstate import Net
+from .dispatch import DemandRebalancer, dispatch_params_from_spec
+from .events import EVENT_NAMES, REASON_NAMES, EventKind, EventLog, RejectReason
 from .landuse import LandUse, landuse_impact, parking_lots
 from .linesim import LineRoute, LineSimulation, RoutePassengers
 from .metrics import kpis as compute_kpis
@@ -38,7 +32,7 @@ from .resolve import ResolvedScenario, resolve
 from .result import Result
 from .routing import Router
 from .scenario import Scenario
-from .sim import EventLog, FleetInput, OnDemandSimulation, TripInput, net_tables
+from .sim import FleetInput, OnDemandSimulation, TripInput, net_tables
 
 __all__ = ["Result", "prepare_trips", "simulate"]
 
@@ -81,8 +75,8 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         names = stops.name.astype(str)
         pickup_stop = np.where(has_p, names[np.maximum(asg.pickup_stop, 0)], "")
         dropoff_stop = np.where(has_d, names[np.maximum(asg.dropoff_stop, 0)], "")
-        pre[asg.reason == "no_stop_in_reach"] = RS_NO_STOP
-        pre[asg.reason == "same_stop"] = RS_SAME_STOP
+        for reason in (RejectReason.no_stop_in_reach, RejectReason.same_stop):
+            pre[asg.reason == reason.label] = reason
     else:
         pickup = np.asarray(req.origin_node)
         dropoff = np.asarray(req.dest_node)
@@ -91,7 +85,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         walk_to = np.asarray(walk_to) * od.walk_detour_factor
         walk_from = np.asarray(walk_from) * od.walk_detour_factor
         pickup_stop = dropoff_stop = np.full(n, "")
-    pre[(pre == 0) & (pickup == dropoff)] = RS_SAME_STOP
+    pre[(pre == 0) & (pickup == dropoff)] = RejectReason.same_stop
     walk_s = np.where(pre == 0, np.nan_to_num(walk_to) / od.walk_speed_mps, 0.0)
     submit = np.asarray(req.time_s) + walk_s
     order = np.lexsort((np.asarray(req.request_id), submit))
@@ -155,63 +149,6 @@ def _subset_trips(trips: TripInput, idx: NDArray[np.int64]) -> TripInput:
     )
 
 
-def _merge_logs(
-    parts: list[tuple[EventLog, NDArray[np.int64]]], trips: TripInput, fleet: FleetInput
-) -> EventLog:
-    """Combine the logs of separate simulations (vehicles numbered one after another)."""
-    n = len(trips)
-    requests = {
-        "status": np.zeros(n, dtype=np.int8),
-        "vehicle": np.full(n, -1, dtype=np.int32),
-        "assign_s": np.full(n, np.nan),
-        "promised_pickup_s": np.full(n, np.nan),
-        "pickup_s": np.full(n, np.nan),
-        "dropoff_s": np.full(n, np.nan),
-        "ride_m": np.zeros(n),
-        "reason": np.zeros(n, dtype=np.int8),
-        "pooled": np.zeros(n, dtype=bool),
-    }
-    events: dict[str, list[NDArray[Any]]] = {}
-    legs: dict[str, list[NDArray[Any]]] = {}
-    off = []
-    offset = 0
-    for log, idx in parts:
-        for k, v in log.requests.items():
-            vals = np.asarray(v)
-            if k == "vehicle":
-                vals = np.where(vals >= 0, vals + offset, -1)
-            requests[k][idx] = vals
-        for k, v in log.events.items():
-            vals = np.asarray(v)
-            if k == "vehicle":
-                vals = np.where(vals >= 0, vals + offset, -1)
-            elif k == "request":
-                vals = np.where(vals >= 0, idx[np.maximum(vals, 0)], -1)
-            events.setdefault(k, []).append(vals)
-        for k, v in log.legs.items():
-            vals = np.asarray(v) + offset if k == "vehicle" else np.asarray(v)
-            legs.setdefault(k, []).append(vals)
-        off.append(log.vehicle_off_s)
-        offset += log.fleet.n_vehicles
-    ev = {k: np.concatenate(v) for k, v in events.items()}
-    order = np.argsort(ev["t_s"], kind="stable")
-    ev = {k: v[order] for k, v in ev.items()}
-    lg = {k: np.concatenate(v) for k, v in legs.items()}
-    lorder = np.lexsort((lg["t0_s"], lg["vehicle"]))
-    lg = {k: v[lorder] for k, v in lg.items()}
-    first = parts[0][0]
-    return EventLog(
-        events=ev,
-        legs=lg,
-        requests=requests,
-        vehicle_off_s=np.concatenate(off),
-        start_s=first.start_s,
-        end_s=first.end_s,
-        fleet=fleet,
-        trips=trips,
-    )
-
-
 def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame:
     e = log.events
     node = e["node"]
@@ -219,9 +156,12 @@ def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame
     etype = e["event"]
     names = np.array(EVENT_NAMES)[etype]
     detail = np.full(len(etype), "", dtype=object)
-    is_reject = names == "reject"
+    is_reject = etype == EventKind.reject
     detail[is_reject] = np.array(REASON_NAMES, dtype=object)[e["info"][is_reject]]
-    target = np.isin(names, ["depart", "divert", "rebalance", "return_to_depot"])
+    target = np.isin(
+        etype,
+        [EventKind.depart, EventKind.divert, EventKind.rebalance, EventKind.return_to_depot],
+    )
     detail[target] = [f"to node {graph.osmid[x]}" for x in e["info"][target]]
     rid = np.where(req >= 0, base["request_id"].to_numpy()[np.maximum(req, 0)], -1)
     return pd.DataFrame(
@@ -233,7 +173,9 @@ def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame
             "node_osmid": graph.osmid[node],
             "lon": graph.lon[node],
             "lat": graph.lat[node],
-            "load": np.where(np.isin(names, ["request", "reject"]), 0, e["load"]).astype(np.int64),
+            "load": np.where(
+                np.isin(etype, [EventKind.request, EventKind.reject]), 0, e["load"]
+            ).astype(np.int64),
             "passengers": np.where(req >= 0, base["passengers"].to_numpy()[np.maximum(req, 0)], 0),
             "detail": detail.astype(str),
         }
@@ -305,7 +247,7 @@ def simulate(
         use_line = rp.route >= 0
         if mode == "line":
             pre = np.asarray(trips.pre_reason).copy()
-            pre[(pre == 0) & ~use_line] = RS_NO_LINE
+            pre[(pre == 0) & ~use_line] = RejectReason.no_line_connection
             trips = replace(trips, pre_reason=pre)
             line_idx = all_idx
         else:
@@ -330,7 +272,6 @@ def simulate(
     if mode in ("on_demand", "hybrid"):
         d = sc.dispatch
         od_fleet = replace(fleet, depot_node=depot_nodes[n_line:])
-        idle = {"none": "stay", "depot": "depot", "demand": "demand"}[d.rebalancing]
         targets = resolved.stops.node if len(resolved.stops) else np.unique(depot_nodes)
         sim = OnDemandSimulation(
             net,
@@ -338,21 +279,22 @@ def simulate(
             _subset_trips(trips, on_demand_idx),
             start_s=start_s,
             end_s=end_s,
-            dispatcher=d.algorithm,
-            batch_window_s=d.batch_window_s,
-            idle_policy=idle,
-            rebalance_interval_s=d.rebalancing_interval_s,
+            dispatch=dispatch_params_from_spec(d, pooling=sc.service.on_demand.pooling),
+            rebalancing=d.rebalancing,
+            rebalancing_interval_s=d.rebalancing_interval_s,
             rebalancer=DemandRebalancer(net, np.asarray(targets, dtype=np.int32))
-            if idle == "demand"
+            if d.rebalancing == "demand"
             else None,
-            pooling=sc.service.on_demand.pooling,
-            wait_weight=d.wait_weight,
         )
         for chunk in sim.run(chunk_s=900.0):
             if progress is not None:
                 progress(min(chunk.sim_time_s, end_s), start_s, end_s)
         parts.append((sim.event_log(), on_demand_idx))
-    log = parts[0][0] if len(parts) == 1 and mode != "hybrid" else _merge_logs(parts, trips, fleet)
+    log = (
+        parts[0][0]
+        if len(parts) == 1 and mode != "hybrid"
+        else EventLog.concat(parts, trips, fleet)
+    )
     timings["simulation"] = time.perf_counter() - t
     t = time.perf_counter()
     trip_tab = trips_table(log, base)

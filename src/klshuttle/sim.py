@@ -6,15 +6,15 @@ event loop in slices of simulated time. Between slices Python runs what needs
 Python: batch assignment (scipy's Hungarian method), rebalancing, and whoever
 iterates over :meth:`OnDemandSimulation.run` (a progress bar, say). The
 simulation does no file I/O: it yields :class:`EventChunk` objects and, at
-the end, an :class:`EventLog` that :mod:`klshuttle.metrics` and
-:mod:`klshuttle.report` turn into tables and files.
+the end, an :class:`~klshuttle.events.EventLog` that :mod:`klshuttle.metrics`
+and :mod:`klshuttle.report` turn into tables and files.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,35 +24,37 @@ from ._kernels import drop_stale_cache
 from ._kernels import simloop as kloop
 from ._kernels.simstate import (
     D_BATCH,
-    EVENT_NAMES,
-    IDLE_DEPOT,
-    IDLE_STAY,
     R_FUTURE,
     R_REJECTED,
+    REBALANCE_DEMAND,
+    REBALANCE_DEPOT,
+    REBALANCE_NONE,
     RUN_BUFFER_FULL,
     RUN_NO_PATH,
     V_OFF,
     Clock,
+    DispatchParams,
     Fleet,
     Log,
     Net,
     Params,
-    Requests,
+    RequestArrays,
     Vehicles,
 )
-from .dispatch import assign_batch, dispatcher_code
+from .dispatch import assign_batch
 from .errors import KlshuttleError, RoutingError
+from .events import EVENT_NAMES, EventLog
 
 __all__ = [
     "EventChunk",
-    "EventLog",
     "FleetInput",
     "OnDemandSimulation",
     "TripInput",
     "net_tables",
 ]
 
-IDLE_POLICIES = {"stay": IDLE_STAY, "depot": IDLE_DEPOT, "demand": IDLE_STAY}
+#: Rebalancing policies as scenarios spell them (``dispatch.rebalancing``), and their codes.
+REBALANCING = {"none": REBALANCE_NONE, "depot": REBALANCE_DEPOT, "demand": REBALANCE_DEMAND}
 
 
 def net_tables(router: Any) -> Net:
@@ -112,7 +114,7 @@ class TripInput:
 
     ``t_submit_s`` is when the passenger is at the pickup point and asks for
     a ride (request time plus the walk to the stop); ``pre_reason`` holds a
-    rejection code (``REASON_NAMES``) for trips refused before the simulation
+    rejection code (:class:`~klshuttle.events.RejectReason`) for trips refused before the simulation
     (no stop in reach, same stop), else 0.
     """
 
@@ -154,25 +156,6 @@ class EventChunk:
         return [EVENT_NAMES[e] for e in self.event]
 
 
-@dataclass(frozen=True)
-class EventLog:
-    """Everything a finished simulation recorded.
-
-    ``events`` and ``legs`` are dicts of column arrays; ``requests`` is the
-    final request state (pickup, drop-off, ride distance, reason ...);
-    ``vehicle_off_s`` is when each vehicle went off service.
-    """
-
-    events: dict[str, NDArray[Any]]
-    legs: dict[str, NDArray[Any]]
-    requests: dict[str, NDArray[Any]]
-    vehicle_off_s: NDArray[np.float64]
-    start_s: float
-    end_s: float
-    fleet: FleetInput
-    trips: TripInput = field(repr=False)
-
-
 class OnDemandSimulation:
     """A day of pooled on-demand service.
 
@@ -188,24 +171,20 @@ class OnDemandSimulation:
         Service hours in seconds since the day's start. Requests outside are
         rejected; vehicles finish their plans after ``end_s`` and return to
         their depots.
-    dispatcher
-        ``"insertion"``, ``"nearest_idle"`` or ``"batch"``.
-    batch_window_s
-        Length of a batch for the batch dispatcher.
-    idle_policy
-        ``"stay"`` (wait where the last passenger left), ``"depot"`` (return to
-        the depot) or ``"demand"`` (move towards recent demand every
-        ``rebalance_interval_s``, via ``rebalancer``).
+    dispatch
+        Dispatcher, pooling, insertion cost weights and batch window
+        (:func:`klshuttle.dispatch.dispatch_params`; default: cheapest
+        insertion with pooling, ``wait_weight`` 1, 30 s batches).
+    rebalancing
+        What idle vehicles do, as the scenario's ``dispatch.rebalancing``:
+        ``"none"`` (wait where the last passenger left), ``"depot"`` (return
+        to the depot) or ``"demand"`` (move towards recent demand every
+        ``rebalancing_interval_s``, via ``rebalancer``).
     rebalancer
-        Callable ``(sim, now) -> None`` run every ``rebalance_interval_s`` when
-        ``idle_policy == "demand"``.
+        Callable ``(sim, now) -> None`` run every ``rebalancing_interval_s`` when
+        ``rebalancing == "demand"``.
     max_plan
         Length of each vehicle's plan buffer (default: 4 x capacity + 8).
-    pooling
-        Let passengers share rides; False carries one request at a time.
-    wait_weight
-        Insertion cost = extra vehicle time + ``wait_weight`` x the new
-        passenger's wait (0: vehicle time only).
     """
 
     def __init__(
@@ -216,33 +195,30 @@ class OnDemandSimulation:
         *,
         start_s: float,
         end_s: float,
-        dispatcher: str = "insertion",
-        batch_window_s: float = 30.0,
-        idle_policy: str = "stay",
-        rebalance_interval_s: float = 900.0,
+        dispatch: DispatchParams | None = None,
+        rebalancing: str = "none",
+        rebalancing_interval_s: float = 900.0,
         rebalancer: Callable[[OnDemandSimulation, float], None] | None = None,
         max_plan: int | None = None,
-        pooling: bool = True,
-        wait_weight: float = 1.0,
     ) -> None:
         drop_stale_cache()
         if not end_s > start_s:
             raise KlshuttleError(f"service end {end_s} s must be after its start {start_s} s")
-        if idle_policy not in IDLE_POLICIES:
+        if rebalancing not in REBALANCING:
             raise KlshuttleError(
-                f"unknown idle policy {idle_policy!r} (known: {', '.join(IDLE_POLICIES)})"
+                f"unknown rebalancing {rebalancing!r} (known: {', '.join(REBALANCING)})"
             )
-        if batch_window_s <= 0:
-            raise KlshuttleError(f"batch window must be > 0 s, got {batch_window_s}")
+        dispatch = DispatchParams() if dispatch is None else dispatch
+        if dispatch.batch_window_s <= 0:
+            raise KlshuttleError(f"batch window must be > 0 s, got {dispatch.batch_window_s}")
         self.net = net
         self.fleet_input = fleet
         self.trips = trips
         self.start_s = float(start_s)
         self.end_s = float(end_s)
-        self.dispatcher = dispatcher
-        self.batch_window_s = float(batch_window_s)
-        self.idle_policy = idle_policy
-        self.rebalance_interval_s = float(rebalance_interval_s)
+        self.dispatch = dispatch
+        self.rebalancing = rebalancing
+        self.rebalancing_interval_s = float(rebalancing_interval_s)
         self.rebalancer = rebalancer
         self.max_plan = int(max_plan or 4 * fleet.capacity + 8)
         self.margin = self.max_plan + 16
@@ -262,14 +238,11 @@ class OnDemandSimulation:
         self.params = Params(
             start_s=np.array([self.start_s]),
             end_s=np.array([self.end_s]),
-            dispatcher=np.array([dispatcher_code(dispatcher)], dtype=np.int64),
-            idle_policy=np.array([IDLE_POLICIES[idle_policy]], dtype=np.int64),
-            pooling=np.array([1 if pooling else 0], dtype=np.int64),
-            wait_weight=np.array([float(wait_weight)]),
+            rebalancing=np.array([REBALANCING[rebalancing]], dtype=np.int64),
         )
         t_submit = np.asarray(trips.t_submit_s, dtype=np.float64)
         pre = np.asarray(trips.pre_reason, dtype=np.int8)
-        self.req = Requests(
+        self.req = RequestArrays(
             t_submit=t_submit,
             pickup_node=np.asarray(trips.pickup_node, dtype=np.int32),
             dropoff_node=np.asarray(trips.dropoff_node, dtype=np.int32),
@@ -332,6 +305,7 @@ class OnDemandSimulation:
                 self.req,
                 self.log,
                 self.params,
+                self.dispatch,
                 self.clock,
                 t_stop,
                 self.max_plan,
@@ -346,22 +320,23 @@ class OnDemandSimulation:
 
     def _control_times(self, chunk_s: float) -> Iterator[tuple[float, str]]:
         """Times at which Python steps in, in order: batches, rebalancing, chunks."""
-        batch = self.params.dispatcher[0] == D_BATCH
-        rebalance = self.idle_policy == "demand" and self.rebalancer is not None
+        batch = self.dispatch.dispatcher == D_BATCH
+        window_s = float(self.dispatch.batch_window_s)
+        rebalance = self.rebalancing == "demand" and self.rebalancer is not None
         t = self.start_s
         next_chunk = self.start_s + chunk_s
-        next_batch = self.start_s + self.batch_window_s if batch else math.inf
-        next_reb = self.start_s + self.rebalance_interval_s if rebalance else math.inf
-        horizon = self.end_s + self.batch_window_s if batch else self.end_s
+        next_batch = self.start_s + window_s if batch else math.inf
+        next_reb = self.start_s + self.rebalancing_interval_s if rebalance else math.inf
+        horizon = self.end_s + window_s if batch else self.end_s
         while t < horizon:
             t = min(next_chunk, next_batch, next_reb)
             kinds = []
             if t == next_batch:
                 kinds.append("batch")
-                next_batch += self.batch_window_s
+                next_batch += window_s
             if t == next_reb:
                 kinds.append("rebalance")
-                next_reb = next_reb + self.rebalance_interval_s if t < self.end_s else math.inf
+                next_reb = next_reb + self.rebalancing_interval_s if t < self.end_s else math.inf
             if t == next_chunk:
                 kinds.append("chunk")
                 next_chunk += chunk_s
@@ -433,9 +408,6 @@ class OnDemandSimulation:
             "load": lg.lg_load[:g].copy(),
             "kind": lg.lg_kind[:g].copy(),
         }
-        # legs in the order they were driven, vehicle by vehicle
-        order = np.lexsort((legs["t0_s"], legs["vehicle"]))
-        legs = {k: v[order] for k, v in legs.items()}
         r = self.req
         requests = {
             "status": r.status.copy(),
@@ -448,10 +420,10 @@ class OnDemandSimulation:
             "reason": r.reason.copy(),
             "pooled": r.pooled.astype(bool),
         }
-        return EventLog(
-            events=events,
-            legs=legs,
-            requests=requests,
+        return EventLog.from_columns(
+            events,
+            legs,
+            requests,
             vehicle_off_s=self.veh.off_s.copy(),
             start_s=self.start_s,
             end_s=self.end_s,

@@ -28,6 +28,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.spatial import cKDTree
 
 from .area import ServiceArea
+from .events import RejectReason
 from .graph import RoadGraph, to_metric
 from .osmfeatures import OsmFeatures
 from .places import normalize_name
@@ -48,8 +49,8 @@ __all__ = [
 ]
 
 #: Reason codes of :class:`StopAssignment` (the simulator's rejection reasons).
-REJECT_NO_STOP = "no_stop_in_reach"
-REJECT_SAME_STOP = "same_stop"
+REJECT_NO_STOP = RejectReason.no_stop_in_reach.label
+REJECT_SAME_STOP = RejectReason.same_stop.label
 
 #: Unnamed stop objects join a named stop within this distance (assumption:
 #: the two platforms of a stop face each other across a street, < 30 m).

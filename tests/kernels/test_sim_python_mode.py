@@ -23,6 +23,7 @@ import sys
 sys.path.insert(0, {tests!r})
 import numpy as np
 from simkit import fleet, random_graph, reference_net, trips
+from klshuttle.dispatch import dispatch_params
 from klshuttle.sim import OnDemandSimulation
 
 rng = np.random.default_rng({seed})
@@ -35,7 +36,7 @@ d = (o + rng.integers(1, 18, n)) % 18
 tr = trips(t, o, d, max_wait_s=rng.uniform(200, 900, n), max_ride_s=1.5 * net.time_s[o, d] + 300,
            pax=rng.integers(1, 3, n))
 sim = OnDemandSimulation(net, fleet(rng.integers(0, 18, 4), capacity=4, dwell_s=10, per_pax_s=2.75), tr,
-                         start_s=0.0, end_s=3600.0, dispatcher={dispatcher!r})
+                         start_s=0.0, end_s=3600.0, dispatch=dispatch_params({dispatcher!r}))
 log = sim.run_to_end()
 arrays = {{}}
 for part in ("events", "legs", "requests"):

@@ -118,11 +118,12 @@ def new_work(max_plan):  # type: ignore[no-untyped-def]
 
 
 @njit
-def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True, wait_weight=0.0):  # type: ignore[no-untyped-def]
+def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):  # type: ignore[no-untyped-def]
     """Cheapest feasible insertion of request ``r`` into vehicle ``v``'s plan.
 
-    ``work`` comes from :func:`new_work` with at least the plan's length.
-    Without ``pooling`` the new passenger boards an empty vehicle and alights
+    ``dispatch`` is a :class:`~.simstate.DispatchParams`; ``work`` comes from
+    :func:`new_work` with at least the plan's length.
+    Without ``dispatch.pooling`` the new passenger boards an empty vehicle and alights
     before anyone else boards. The search is O(L^2) for a plan of L entries: candidate drop-off
     positions share the timing of the entries before them, and once the
     candidate and the old plan open a new visit at the same node, every later
@@ -133,8 +134,8 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True, wait_weigh
     Returns
     -------
     cost : float
-        Extra time until the vehicle finishes its plan, plus ``wait_weight``
-        times the new passenger's wait; inf if infeasible.
+        Extra time until the vehicle finishes its plan, plus
+        ``dispatch.wait_weight`` times the new passenger's wait; inf if infeasible.
     i, j : int
         Insert the pickup before old entry ``i``, the drop-off before old entry ``j``.
     stage : int
@@ -142,6 +143,8 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True, wait_weigh
     pickup_t : float
         Planned pickup time of the chosen insertion.
     """
+    pooling = dispatch.pooling
+    wait_weight = dispatch.wait_weight
     cap = fleet.capacity[v]
     fixed = fleet.dwell_s[v]
     pp = fleet.per_pax_s[v]
@@ -312,7 +315,7 @@ def eval_vehicle(net, fleet, veh, req, v, r, now, work, pooling=True, wait_weigh
 
 
 @njit
-def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ignore[no-untyped-def]
+def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):  # type: ignore[no-untyped-def]
     """Search all vehicles for the cheapest feasible insertion of request ``r``.
 
     Returns
@@ -333,18 +336,14 @@ def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ign
     bj = -1
     btp = np.inf
     stage = STAGE_NONE
-    nearest_idle = params.dispatcher[0] == D_NEAREST_IDLE
-    pooling = params.pooling[0] != 0
-    wait_weight = params.wait_weight[0]
+    nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
     work = new_work(max_plan)
     for v in range(nv):
         if not vehicle_available(veh, v, max_plan):
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = eval_vehicle(
-            net, fleet, veh, req, v, r, now, work, pooling, wait_weight
-        )
+        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
         if nearest_idle and cost < np.inf:
             # the baseline ranks idle vehicles by how soon they reach the pickup
             cost = tp - now
@@ -360,7 +359,7 @@ def best_insertion(net, fleet, veh, req, params, r, now, max_plan):  # type: ign
 
 
 @njit
-def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True, wait_weight=0.0):  # type: ignore[no-untyped-def]
+def insertion_costs(net, fleet, veh, req, dispatch, rs, now, max_plan):  # type: ignore[no-untyped-def]
     """Cheapest insertion of each request of ``rs`` into each vehicle (for batches).
 
     Returns
@@ -383,9 +382,7 @@ def insertion_costs(net, fleet, veh, req, rs, now, max_plan, pooling=True, wait_
         for v in range(nv):
             if not vehicle_available(veh, v, max_plan):
                 continue
-            c, i, j, st, _ = eval_vehicle(
-                net, fleet, veh, req, v, r, now, work, pooling, wait_weight
-            )
+            c, i, j, st, _ = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
             cost[a, v] = c
             pos_i[a, v] = i
             pos_j[a, v] = j

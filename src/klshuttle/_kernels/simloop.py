@@ -36,7 +36,6 @@ from .simstate import (
     E_REJECT,
     E_REQUEST,
     E_START,
-    IDLE_DEPOT,
     LEG_DEPOT,
     LEG_REBALANCE,
     LEG_SERVICE,
@@ -46,6 +45,7 @@ from .simstate import (
     R_ONBOARD,
     R_REJECTED,
     R_WAITING,
+    REBALANCE_DEPOT,
     RS_CAPACITY,
     RS_DETOUR,
     RS_MAX_WAIT,
@@ -191,7 +191,7 @@ def _go_idle(net, fleet, veh, log, params, v, t):  # type: ignore[no-untyped-def
     node = veh.node[v]
     depot = fleet.depot[v]
     end = params.end_s[0]
-    if t >= end or params.idle_policy[0] == IDLE_DEPOT:
+    if t >= end or params.rebalancing[0] == REBALANCE_DEPOT:
         if node == depot:
             if t >= end:
                 veh.state[v] = V_OFF
@@ -335,11 +335,15 @@ def start_rebalance(net, veh, req, log, v, target, now):  # type: ignore[no-unty
 
 
 @njit
-def run_until(net, fleet, veh, req, log, params, clock, t_stop, max_plan, margin):  # type: ignore[no-untyped-def]
+def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_plan, margin):  # type: ignore[no-untyped-def]
     """Process every event up to and including time ``t_stop``.
 
     Parameters
     ----------
+    params : Params
+        Service hours and rebalancing policy.
+    dispatch : DispatchParams
+        Dispatcher settings, passed on to the insertion search.
     t_stop : float
         Time limit; events later than this stay pending.
     max_plan : int
@@ -356,7 +360,7 @@ def run_until(net, fleet, veh, req, log, params, clock, t_stop, max_plan, margin
     nr = req.t_submit.shape[0]
     start = params.start_s[0]
     end = params.end_s[0]
-    batch = params.dispatcher[0] == D_BATCH
+    batch = dispatch.dispatcher == D_BATCH
     while True:
         if log.n_ev[0] + margin > log.ev_t.shape[0] or log.n_leg[0] + margin > log.lg_t0.shape[0]:
             return RUN_BUFFER_FULL
@@ -389,7 +393,9 @@ def run_until(net, fleet, veh, req, log, params, clock, t_stop, max_plan, margin
         if batch:
             req.status[k] = R_WAITING
             continue
-        bv, bi, bj, _cost, stage, tp = best_insertion(net, fleet, veh, req, params, k, t, max_plan)
+        bv, bi, bj, _cost, stage, tp = best_insertion(
+            net, fleet, veh, req, dispatch, k, t, max_plan
+        )
         if bv < 0:
             reject(req, log, k, t, stage_reason(stage))
         elif not apply_insertion(net, veh, req, log, bv, k, bi, bj, t, tp):

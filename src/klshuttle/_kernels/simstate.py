@@ -35,7 +35,7 @@ R_REJECTED = 5
 PICKUP = 1
 DROPOFF = -1
 
-# Event types (the names are what events.csv shows).
+# Event types (named in klshuttle.events.EventKind: what events.csv shows).
 E_REQUEST = 0
 E_REJECT = 1
 E_ASSIGN = 2
@@ -49,23 +49,8 @@ E_DEPOT = 9
 E_START = 10
 E_END = 11
 E_DIVERT = 12
-EVENT_NAMES = (
-    "request",
-    "reject",
-    "assign",
-    "depart",
-    "arrive",
-    "pickup",
-    "dropoff",
-    "idle",
-    "rebalance",
-    "return_to_depot",
-    "start_service",
-    "end_service",
-    "divert",
-)
 
-# Rejection reasons.
+# Rejection reasons (named in klshuttle.events.RejectReason).
 RS_NONE = 0
 RS_OUTSIDE_HOURS = 1
 RS_MAX_WAIT = 2
@@ -76,25 +61,14 @@ RS_NO_STOP = 6
 RS_SAME_STOP = 7
 RS_NO_DEPARTURE = 8
 RS_NO_LINE = 9
-REASON_NAMES = (
-    "",
-    "outside_operating_hours",
-    "max_wait",
-    "capacity",
-    "detour_limits",
-    "no_vehicle_available",
-    "no_stop_in_reach",
-    "same_stop",
-    "no_departure",
-    "no_line_connection",
-)
 
-# Dispatchers and idle policies as the kernels know them.
+# Dispatchers and rebalancing policies as the kernels know them.
 D_INSERTION = 0
 D_NEAREST_IDLE = 1
 D_BATCH = 2
-IDLE_STAY = 0
-IDLE_DEPOT = 1
+REBALANCE_NONE = 0  # idle vehicles wait where they are
+REBALANCE_DEPOT = 1  # idle vehicles return to their depot
+REBALANCE_DEMAND = 2  # the kernels let them wait; Python moves them between slices
 
 # Return codes of run_until.
 RUN_DONE = 0  # reached the requested time
@@ -128,17 +102,31 @@ class Fleet(NamedTuple):
 
 
 class Params(NamedTuple):
-    """Scalar settings, each in a one-element array."""
+    """Service settings, each in a one-element array."""
 
     start_s: np.ndarray  # float64 [1], service start
     end_s: np.ndarray  # float64 [1], service end (no requests accepted after)
-    dispatcher: np.ndarray  # int64 [1], D_*
-    idle_policy: np.ndarray  # int64 [1], IDLE_*
-    pooling: np.ndarray  # int64 [1], 0: no shared rides (one request on board at a time)
-    wait_weight: np.ndarray  # float64 [1], cost of a second of the new passenger's wait
+    rebalancing: np.ndarray  # int64 [1], REBALANCE_*
 
 
-class Requests(NamedTuple):
+class DispatchParams(NamedTuple):
+    """Dispatcher settings as scalars, passed unchanged to the kernels and to the
+    Python reference dispatcher (:mod:`klshuttle.dispatch`).
+
+    Fields with the name of a field of the scenario's ``[dispatch]`` table are
+    read from it (:func:`klshuttle.dispatch.dispatch_params`), cast to the type
+    of their default here; a new cost parameter is a field here, its spec field,
+    and its use in the kernel and in the reference. Build it with Python
+    scalars (int, bool, float), so numba compiles each kernel once.
+    """
+
+    dispatcher: int = D_INSERTION  # D_*
+    pooling: bool = True  # False: one request on board at a time
+    wait_weight: float = 1.0  # cost of a second of the new passenger's wait
+    batch_window_s: float = 30.0  # length of a batch (batch dispatcher; Python only)
+
+
+class RequestArrays(NamedTuple):
     """Requests: static columns first, then the state the simulation fills in."""
 
     t_submit: np.ndarray  # float64 [nr], time the passenger is at the pickup point
