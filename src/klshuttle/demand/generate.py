@@ -44,8 +44,8 @@ def generate_requests(
         ``locate(location, key_path) -> (lon, lat, label)`` for named hubs.
     features
         Returns the OSM buildings/land use. Called only when a model needs them
-        (csv/od_matrix with ``placement = "uniform"`` never do), at most once;
-        the caller loads them (see :func:`klshuttle.service.resolve`).
+        (csv/od_matrix with ``placement = "uniform"`` never do), at most once.
+        The caller loads them: resolving a scenario does, demand never does.
     seed
         Overrides ``scenario.demand.seed``.
 
