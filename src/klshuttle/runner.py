@@ -1,7 +1,7 @@
 """Run a scenario: resolve it, simulate the day, and collect the results.
 
 :func:`simulate` is what ``klshuttle run`` calls: it places the scenario on
-the road graph (:func:`klshuttle.service.resolve`), builds the routing tables
+the road graph (:func:`klshuttle.resolve.resolve`), builds the routing tables
 (:class:`klshuttle.routing.Router`), turns requests into what the simulator
 needs (stops, walks, wait and ride limits), runs the on-demand simulation,
 the line simulation or both (hybrid), and returns a :class:`Result` whose
@@ -126,7 +126,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
 
 
 def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
-    """All directions of all lines, in the order of :func:`klshuttle.service.line_rides`."""
+    """All directions of all lines, in the order of :func:`klshuttle.lines.line_rides`."""
     routes = []
     for line in resolved.lines:
         for direction in line.directions:

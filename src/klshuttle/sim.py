@@ -7,7 +7,7 @@ Python: batch assignment (scipy's Hungarian method), rebalancing, and whoever
 iterates over :meth:`OnDemandSimulation.run` (a progress bar, say). The
 simulation does no file I/O: it yields :class:`EventChunk` objects and, at
 the end, an :class:`~klshuttle.events.EventLog` that :mod:`klshuttle.metrics`
-and :mod:`klshuttle.report` turn into tables and files.
+and :mod:`klshuttle.outputs` turn into tables and files.
 """
 
 from __future__ import annotations
