@@ -12,7 +12,6 @@ import sys
 from typing import Any
 
 import click
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
@@ -349,6 +348,8 @@ def print_run_summary(result: Any) -> None:
 
 
 def print_resolved(res: Any) -> None:
+    import numpy as np
+
     """Print the resolved scenario: map, area, fleet, stops, lines."""
     from .scenario import display_path, format_time
 
