@@ -348,9 +348,9 @@ def print_run_summary(result: Any) -> None:
 
 
 def print_resolved(res: Any) -> None:
+    """Print the resolved scenario: map, area, fleet, stops, lines."""
     import numpy as np
 
-    """Print the resolved scenario: map, area, fleet, stops, lines."""
     from .scenario import display_path, format_time
 
     sc = res.scenario
