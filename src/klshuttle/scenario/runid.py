@@ -10,15 +10,31 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..errors import MapSourceError
 from ..mapconfig import resolve_map_source
 from ..paths import file_sha256
 from .filepaths import path_keys, replace_paths
 
-if TYPE_CHECKING:
-    from .spec import Scenario
+
+class _MapSpec(Protocol):
+    @property
+    def source(self) -> str | None: ...
+
+
+class _Hashable(Protocol):
+    """What a run id reads of a :class:`~klshuttle.scenario.Scenario` (no import of it,
+    so the spec module can call this one without a circle)."""
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def map(self) -> _MapSpec: ...
+
+    def content(self) -> dict[str, Any]: ...
+
 
 __all__ = ["MAP_KEY", "scenario_run_id"]
 
@@ -26,7 +42,7 @@ __all__ = ["MAP_KEY", "scenario_run_id"]
 MAP_KEY = ("map", "osm")
 
 
-def scenario_run_id(scenario: Scenario, seed: int | None = None) -> str:
+def scenario_run_id(scenario: _Hashable, seed: int | None = None) -> str:
     """A short stable hash of what the run computes: content and seed.
 
     See :meth:`Scenario.run_id <klshuttle.scenario.Scenario.run_id>`.
@@ -36,7 +52,8 @@ def scenario_run_id(scenario: Scenario, seed: int | None = None) -> str:
         data.pop(key, None)
     data["demand"]["seed"] = scenario.seed if seed is None else int(seed)
     data["map"]["osm"] = _map_fingerprint(scenario.map.source)
-    keys = tuple(k for k in path_keys(type(scenario)) if k != MAP_KEY)
+    model: Any = type(scenario)  # a Scenario (a pydantic model)
+    keys = tuple(k for k in path_keys(model) if k != MAP_KEY)
     replace_paths(data, keys, _file_fingerprint)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:12]
