@@ -193,7 +193,7 @@ class KernelGraph:
             n_buckets = self.for_weight(weight)[3]
             ws = make_dijkstra_workspace(self.n_nodes, self.n_edges, n_buckets)
             setattr(self._local, key, ws)
-        return ws  # type: ignore[no-any-return]
+        return ws
 
     def astar_workspace(self) -> tuple[Any, ...]:
         """A clean A* workspace for this graph, one per thread."""
@@ -201,7 +201,7 @@ class KernelGraph:
         if ws is None:
             ws = make_astar_workspace(self.n_nodes, self.n_edges)
             self._local.astar = ws
-        return ws  # type: ignore[no-any-return]
+        return ws
 
     def for_weight(
         self, weight: str

@@ -119,10 +119,10 @@ def _street_segments(graph: RoadGraph, area: Any) -> pd.DataFrame:
     keep = np.isin(graph.road_class, classes) & (src != dst)
     # one segment per street piece: of two opposite edges keep the one from the lower node
     twin = {(int(u), int(v)) for u, v in zip(src[keep], dst[keep], strict=True)}
-    edges = [
+    picked = [
         k for k in np.flatnonzero(keep) if src[k] < dst[k] or (int(dst[k]), int(src[k])) not in twin
     ]
-    edges = np.asarray(edges, dtype=np.int64)
+    edges = np.asarray(picked, dtype=np.int64)
     mid_lon = np.empty(len(edges))
     mid_lat = np.empty(len(edges))
     for i, k in enumerate(edges):

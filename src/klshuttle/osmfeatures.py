@@ -18,7 +18,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,6 +27,9 @@ from .errors import MapSourceError
 from .graph import to_metric
 from .maps import MapSource, resolve_map_source
 from .paths import cache_dir, file_sha256
+
+if TYPE_CHECKING:
+    from osmium.osm import TagList
 
 __all__ = [
     "BUILDING_COMMERCIAL",
@@ -257,6 +260,11 @@ def load_features(
     return feats
 
 
+def _tag(tags: TagList, key: str, default: str) -> str:
+    """``tags.get(key, default)``, typed: with a string default it never returns None."""
+    return cast(str, tags.get(key, default))
+
+
 def _extract(path: Path) -> OsmFeatures:
     import osmium
     import shapely
@@ -264,7 +272,7 @@ def _extract(path: Path) -> OsmFeatures:
     t0 = time.perf_counter()
     stops: list[tuple[str, float, float, str]] = []
     stations: list[tuple[str, float, float]] = []
-    building_wkb: list[str] = []
+    building_wkb: list[bytes] = []
     building_tag: list[str] = []
     building_commercial_hint: list[bool] = []
     landuse: list[tuple[str, bytes]] = []
@@ -274,7 +282,7 @@ def _extract(path: Path) -> OsmFeatures:
         fp = osmium.FileProcessor(str(path)).with_locations().with_areas()
         for obj in fp:
             tags = obj.tags
-            if obj.is_area():
+            if isinstance(obj, osmium.osm.Area):  # what obj.is_area() tests
                 if tags.get("amenity") == "parking":
                     try:
                         wkb = bytes.fromhex(factory.create_multipolygon(obj))
@@ -282,14 +290,14 @@ def _extract(path: Path) -> OsmFeatures:
                         wkb = b""
                     if wkb:
                         try:
-                            capacity = float(tags.get("capacity", "nan"))
+                            capacity = float(_tag(tags, "capacity", "nan"))
                         except ValueError:
                             capacity = float("nan")
                         parking.append(
                             (
                                 obj.orig_id(),
-                                tags.get("name", ""),
-                                tags.get("parking", ""),
+                                _tag(tags, "name", ""),
+                                _tag(tags, "parking", ""),
                                 capacity,
                                 wkb,
                             )
@@ -301,16 +309,20 @@ def _extract(path: Path) -> OsmFeatures:
                         continue  # broken multipolygon in the source: skip
                     if "building" in tags:
                         building_wkb.append(wkb)
-                        building_tag.append(tags.get("building", "yes"))
+                        building_tag.append(_tag(tags, "building", "yes"))
                         building_commercial_hint.append("shop" in tags or "office" in tags)
                     else:
                         landuse.append((tags["landuse"], wkb))
                 continue
+            if not isinstance(obj, (osmium.osm.Node, osmium.osm.Way)):
+                continue  # type_str() "n" or "w" only
             kind = obj.type_str()
-            if kind not in ("n", "w"):
-                continue
             railway = tags.get("railway")
-            if kind == "n" and railway in ("station", "halt") and "name" in tags:
+            if (
+                isinstance(obj, osmium.osm.Node)
+                and railway in ("station", "halt")
+                and "name" in tags
+            ):
                 stations.append((tags["name"], obj.location.lon, obj.location.lat))
                 continue
             if railway is not None or tags.get("train") == "yes" or tags.get("tram") == "yes":
@@ -321,7 +333,7 @@ def _extract(path: Path) -> OsmFeatures:
             )
             if not is_stop:
                 continue
-            if kind == "n":
+            if isinstance(obj, osmium.osm.Node):
                 lon, lat = obj.location.lon, obj.location.lat
             else:
                 locs = [(n.lon, n.lat) for n in obj.nodes if n.location.valid()]
@@ -331,7 +343,7 @@ def _extract(path: Path) -> OsmFeatures:
                     locs = locs[:-1]
                 lon = float(np.mean([p[0] for p in locs]))
                 lat = float(np.mean([p[1] for p in locs]))
-            name = tags.get("name", "").replace("\xa0", " ").strip()
+            name = _tag(tags, "name", "").replace("\xa0", " ").strip()
             stops.append((name, lon, lat, "node" if kind == "n" else "way"))
     except (RuntimeError, OSError) as exc:
         raise MapSourceError(f"{path}: cannot read OSM features ({exc})") from exc

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from .landuse import LandUse
+    from .resolve import ResolvedScenario
     from .scenario import Scenario
-    from .service import ResolvedScenario
     from .sim import EventLog
 
 __all__ = ["Result"]

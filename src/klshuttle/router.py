@@ -182,7 +182,7 @@ class Router:
             raise RoutingError(
                 f"Router.{name} exists only in matrix mode; this router is in query mode"
             )
-        return table  # type: ignore[no-any-return]
+        return table
 
     @property
     def time_s(self) -> NDArray[np.float64]:

@@ -80,10 +80,10 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     else:
         pickup = np.asarray(req.origin_node)
         dropoff = np.asarray(req.dest_node)
-        _, walk_to = graph.nearest_nodes(req.origin_lon, req.origin_lat)
-        _, walk_from = graph.nearest_nodes(req.dest_lon, req.dest_lat)
-        walk_to = np.asarray(walk_to) * od.walk_detour_factor
-        walk_from = np.asarray(walk_from) * od.walk_detour_factor
+        _, snap_to_m = graph.nearest_nodes(req.origin_lon, req.origin_lat)
+        _, snap_from_m = graph.nearest_nodes(req.dest_lon, req.dest_lat)
+        walk_to = np.asarray(snap_to_m) * od.walk_detour_factor
+        walk_from = np.asarray(snap_from_m) * od.walk_detour_factor
         pickup_stop = dropoff_stop = np.full(n, "")
     pre[(pre == 0) & (pickup == dropoff)] = RejectReason.same_stop
     walk_s = np.where(pre == 0, np.nan_to_num(walk_to) / od.walk_speed_mps, 0.0)

@@ -30,12 +30,12 @@ NJIT_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True}
 
 def njit(func: F) -> F:
     """Compile ``func`` with the project's kernel options."""
-    return numba.njit(**NJIT_OPTIONS)(func)  # type: ignore[no-any-return]
+    return numba.njit(**NJIT_OPTIONS)(func)
 
 
 def njit_parallel(func: F) -> F:
     """Compile ``func`` with the kernel options and ``parallel=True`` (outer prange loops)."""
-    return numba.njit(parallel=True, **NJIT_OPTIONS)(func)  # type: ignore[no-any-return]
+    return numba.njit(parallel=True, **NJIT_OPTIONS)(func)
 
 
 _STAMP = "klshuttle-kernels.sha256"

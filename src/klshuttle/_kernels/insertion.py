@@ -43,7 +43,7 @@ STAGE_DETOUR = 2  # in time with room, but some ride or wait limit breaks
 
 
 @njit
-def vehicle_position(veh, v, now):  # type: ignore[no-untyped-def]
+def vehicle_position(veh, v, now):
     """Where and when vehicle ``v`` can next change its plan.
 
     Returns
@@ -79,7 +79,7 @@ def vehicle_position(veh, v, now):  # type: ignore[no-untyped-def]
 
 
 @njit
-def vehicle_available(veh, v, max_plan):  # type: ignore[no-untyped-def]
+def vehicle_available(veh, v, max_plan):
     """True if vehicle ``v`` is in service and has room in its plan for two entries."""
     s = veh.state[v]
     if s != V_IDLE and s != V_DRIVE and s != V_DWELL:
@@ -88,7 +88,7 @@ def vehicle_available(veh, v, max_plan):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s):  # type: ignore[no-untyped-def]
+def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s):
     """Time one plan entry: returns (departure so far, visit arrival).
 
     ``merge`` means the entry joins the open visit at the same node; otherwise
@@ -102,7 +102,7 @@ def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s):  # type: ignore[no-unty
 
 
 @njit
-def new_work(max_plan):  # type: ignore[no-untyped-def]
+def new_work(max_plan):
     """Work arrays for :func:`eval_vehicle` (allocate once, reuse for every vehicle)."""
     n = max_plan + 1
     return (
@@ -118,7 +118,7 @@ def new_work(max_plan):  # type: ignore[no-untyped-def]
 
 
 @njit
-def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):  # type: ignore[no-untyped-def]
+def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     """Cheapest feasible insertion of request ``r`` into vehicle ``v``'s plan.
 
     ``dispatch`` is a :class:`~.simstate.DispatchParams`; ``work`` comes from
@@ -315,7 +315,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):  # type: igno
 
 
 @njit
-def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):  # type: ignore[no-untyped-def]
+def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
     """Search all vehicles for the cheapest feasible insertion of request ``r``.
 
     Returns
@@ -359,7 +359,7 @@ def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):  # type: i
 
 
 @njit
-def insertion_costs(net, fleet, veh, req, dispatch, rs, now, max_plan):  # type: ignore[no-untyped-def]
+def insertion_costs(net, fleet, veh, req, dispatch, rs, now, max_plan):
     """Cheapest insertion of each request of ``rs`` into each vehicle (for batches).
 
     Returns

@@ -62,7 +62,7 @@ from .simstate import (
 
 
 @njit
-def emit(log, t, etype, v, r, node, load, info):  # type: ignore[no-untyped-def]
+def emit(log, t, etype, v, r, node, load, info):
     """Append one event to the log."""
     k = log.n_ev[0]
     log.ev_t[k] = t
@@ -76,7 +76,7 @@ def emit(log, t, etype, v, r, node, load, info):  # type: ignore[no-untyped-def]
 
 
 @njit
-def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):  # type: ignore[no-untyped-def]
+def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):
     """Record a driven leg a -> b and add its length to every passenger on board."""
     if a == b:
         return
@@ -95,7 +95,7 @@ def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):  # type: ignore[no-un
 
 
 @njit
-def start_leg(net, veh, v, a, b, t0, kind):  # type: ignore[no-untyped-def]
+def start_leg(net, veh, v, a, b, t0, kind):
     """Start driving a -> b at t0 along the shortest path; False if there is none."""
     n = 0
     x = b
@@ -132,7 +132,7 @@ def start_leg(net, veh, v, a, b, t0, kind):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _pop_front(veh, v):  # type: ignore[no-untyped-def]
+def _pop_front(veh, v):
     L = veh.plan_len[v]
     for k in range(1, L):
         veh.plan_node[v, k - 1] = veh.plan_node[v, k]
@@ -143,14 +143,14 @@ def _pop_front(veh, v):  # type: ignore[no-untyped-def]
 
 
 @njit
-def refresh_plan_tt(net, veh, v):  # type: ignore[no-untyped-def]
+def refresh_plan_tt(net, veh, v):
     """Recompute the drive times between consecutive plan entries of vehicle ``v``."""
     for k in range(1, veh.plan_len[v]):
         veh.plan_tt[v, k] = net.time_s[veh.plan_node[v, k - 1], veh.plan_node[v, k]]
 
 
 @njit
-def _execute_stop(veh, req, log, v, t):  # type: ignore[no-untyped-def]
+def _execute_stop(veh, req, log, v, t):
     """Serve the leading plan entries at the vehicle's node; return passengers moved."""
     node = veh.node[v]
     moved = 0
@@ -186,7 +186,7 @@ def _execute_stop(veh, req, log, v, t):  # type: ignore[no-untyped-def]
 
 
 @njit
-def _go_idle(net, fleet, veh, log, params, v, t):  # type: ignore[no-untyped-def]
+def _go_idle(net, fleet, veh, log, params, v, t):
     """The plan is empty: wait, return to the depot, or go off service."""
     node = veh.node[v]
     depot = fleet.depot[v]
@@ -209,7 +209,7 @@ def _go_idle(net, fleet, veh, log, params, v, t):  # type: ignore[no-untyped-def
 
 
 @njit
-def _vehicle_event(net, fleet, veh, req, log, params, v, t):  # type: ignore[no-untyped-def]
+def _vehicle_event(net, fleet, veh, req, log, params, v, t):
     s = veh.state[v]
     if s == V_OFF:
         # start of service at the depot
@@ -253,7 +253,7 @@ def _vehicle_event(net, fleet, veh, req, log, params, v, t):  # type: ignore[no-
 
 
 @njit
-def redirect(net, veh, req, log, v, target, kind, now):  # type: ignore[no-untyped-def]
+def redirect(net, veh, req, log, v, target, kind, now):
     """Send vehicle ``v`` to ``target`` from its next free position.
 
     An idle vehicle leaves at ``now``; a driving one turns at the next node of
@@ -275,7 +275,7 @@ def redirect(net, veh, req, log, v, target, kind, now):  # type: ignore[no-untyp
 
 
 @njit
-def apply_insertion(net, veh, req, log, v, r, i, j, now, pickup_t):  # type: ignore[no-untyped-def]
+def apply_insertion(net, veh, req, log, v, r, i, j, now, pickup_t):
     """Put request ``r`` into vehicle ``v``'s plan at positions ``i`` and ``j``."""
     L = veh.plan_len[v]
     # shift entries from j on by two and entries i..j-1 by one
@@ -306,7 +306,7 @@ def apply_insertion(net, veh, req, log, v, r, i, j, now, pickup_t):  # type: ign
 
 
 @njit
-def reject(req, log, r, t, reason):  # type: ignore[no-untyped-def]
+def reject(req, log, r, t, reason):
     """Reject request ``r`` with a reason code."""
     req.status[r] = R_REJECTED
     req.reason[r] = reason
@@ -314,7 +314,7 @@ def reject(req, log, r, t, reason):  # type: ignore[no-untyped-def]
 
 
 @njit
-def stage_reason(stage):  # type: ignore[no-untyped-def]
+def stage_reason(stage):
     """Map an insertion search stage to a rejection reason."""
     if stage == STAGE_WAIT:
         return RS_MAX_WAIT
@@ -326,7 +326,7 @@ def stage_reason(stage):  # type: ignore[no-untyped-def]
 
 
 @njit
-def start_rebalance(net, veh, req, log, v, target, now):  # type: ignore[no-untyped-def]
+def start_rebalance(net, veh, req, log, v, target, now):
     """Send an idle vehicle towards ``target`` (rebalancing)."""
     if veh.state[v] != V_IDLE or veh.plan_len[v] > 0 or veh.node[v] == target:
         return True
@@ -335,7 +335,7 @@ def start_rebalance(net, veh, req, log, v, target, now):  # type: ignore[no-unty
 
 
 @njit
-def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_plan, margin):  # type: ignore[no-untyped-def]
+def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_plan, margin):
     """Process every event up to and including time ``t_stop``.
 
     Parameters
@@ -403,7 +403,7 @@ def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_pl
 
 
 @njit
-def link_loads(net, leg_from, leg_to, leg_load, n_edges):  # type: ignore[no-untyped-def]
+def link_loads(net, leg_from, leg_to, leg_load, n_edges):
     """Vehicle passages and passenger passages per edge, from the driven legs.
 
     Returns

@@ -129,7 +129,7 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
                 )
                 ok = False
         if ok:
-            out.append((t, *coords, pax, tag))
+            out.append((t, coords[0], coords[1], coords[2], coords[3], pax, tag))
         if len(errors) >= _MAX_ROW_ERRORS:
             break
     if errors:

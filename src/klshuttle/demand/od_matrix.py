@@ -105,7 +105,7 @@ def od_matrix_trips(
     m = _read_matrix(model, names, ctx, where)
     needed = np.flatnonzero((m.sum(axis=1) + m.sum(axis=0)) > 0)
     # each zone clipped to the service area, in metres
-    clipped: dict[int, Any] = {}
+    clipped: dict[np.intp, Any] = {}
     for z in needed:
         poly_m = shapely.transform(
             shapely.make_valid(zones[z][1]),
@@ -117,12 +117,12 @@ def od_matrix_trips(
                 f"{ctx.label}: {where}: zone {names[z]!r} lies outside the service area"
             )
         clipped[z] = part
-    pools: dict[int, Pool] = {}
+    pools: dict[np.intp, Pool] = {}
     if model.placement == "buildings":
         f = ctx.features()
         for z in needed:
             sel = np.asarray(
-                shapely.contains_xy(clipped[z], f.building_x, f.building_y), dtype=bool
+                shapely.contains_xy(clipped[z], f.building_x, f.building_y), dtype=np.bool_
             )
             sel &= f.building_use != 0
             if not sel.any():
@@ -142,12 +142,12 @@ def od_matrix_trips(
     dx, dy = np.empty(total), np.empty(total)
     for zone_of, xs, ys in ((o_zone, ox, oy), (d_zone, dx, dy)):
         for z in np.unique(zone_of):
-            sel = np.flatnonzero(zone_of == z)
+            idx = np.flatnonzero(zone_of == z)
             if model.placement == "buildings":
-                k = pools[z].draw(rng, len(sel))
-                xs[sel], ys[sel] = pools[z].x[k], pools[z].y[k]
+                k = pools[z].draw(rng, len(idx))
+                xs[idx], ys[idx] = pools[z].x[k], pools[z].y[k]
             else:
-                xs[sel], ys[sel] = _uniform_points(clipped[z], len(sel), rng)
+                xs[idx], ys[idx] = _uniform_points(clipped[z], len(idx), rng)
     o_lon, o_lat = to_lonlat(ox, oy)
     d_lon, d_lat = to_lonlat(dx, dy)
     zn = np.array(names, dtype=str)

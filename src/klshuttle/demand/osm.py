@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -33,9 +35,12 @@ def osm_trips(model: OsmDemand, ctx: DemandContext, rng: np.random.Generator, wh
         f"{ctx.label}: {where}.time_profile",
     )
     n = len(times)
-    categories = [
-        c for c in ("hubs", "commercial", "residential") if model.destination_shares.get(c, 0) > 0
-    ]
+    kinds: tuple[Literal["hubs", "commercial", "residential"], ...] = (
+        "hubs",
+        "commercial",
+        "residential",
+    )
+    categories = [c for c in kinds if model.destination_shares.get(c, 0) > 0]
     pools: dict[str, Pool] = {}
     hub_labels: list[str] = []
     if "hubs" in categories:
@@ -93,11 +98,11 @@ def osm_trips(model: OsmDemand, ctx: DemandContext, rng: np.random.Generator, wh
             f"{ctx.label}: {where}.min_trip_m: {len(short)} trips find no destination at least "
             f"{model.min_trip_m:g} m from home in the service area; lower min_trip_m"
         )
-    hx, hy = homes.x[home_i], homes.y[home_i]
-    ox = np.where(outbound, hx, dest_x)
-    oy = np.where(outbound, hy, dest_y)
-    dx = np.where(outbound, dest_x, hx)
-    dy = np.where(outbound, dest_y, hy)
+    home_x, home_y = homes.x[home_i], homes.y[home_i]
+    ox = np.where(outbound, home_x, dest_x)
+    oy = np.where(outbound, home_y, dest_y)
+    dx = np.where(outbound, dest_x, home_x)
+    dy = np.where(outbound, dest_y, home_y)
     o_lon, o_lat = to_lonlat(ox, oy)
     d_lon, d_lat = to_lonlat(dx, dy)
     cat_names = np.array(["hub", "commercial", "home"])[

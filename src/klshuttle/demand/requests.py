@@ -100,7 +100,8 @@ class Requests:
     @classmethod
     def empty(cls) -> Requests:
         """A table with no requests."""
-        return cls(**{k: np.empty(0, dtype=v) for k, v in cls._DTYPES.items()})
+        arrays: dict[str, Any] = {k: np.empty(0, dtype=v) for k, v in cls._DTYPES.items()}
+        return cls(**arrays)
 
     def to_frame(self) -> pd.DataFrame:
         """The requests as a pandas DataFrame (one row per request, CSV column order)."""

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from ._io import edge_coordinates, plain, rounded, write_geojson
 from .tables import stops_frame
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import numpy as np
+
     from ..result import Result
 
 __all__ = ["write_link_loads_geojson", "write_stops_geojson"]
+
+
+class _EdgeRow(Protocol):
+    """A row of :attr:`Result.link_loads` as ``itertuples`` yields it (the edge id column)."""
+
+    edge: np.integer[Any]
 
 
 def write_link_loads_geojson(result: Result, path: Path) -> None:
@@ -19,7 +29,7 @@ def write_link_loads_geojson(result: Result, path: Path) -> None:
     graph = result.resolved.graph
     loads = rounded(result.link_loads)
     features = []
-    for row in loads.itertuples(index=False):
+    for row in cast("Iterator[_EdgeRow]", loads.itertuples(index=False)):
         props = {c: plain(getattr(row, c)) for c in loads.columns}
         features.append(
             {

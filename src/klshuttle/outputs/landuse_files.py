@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import pandas as pd
 import shapely
@@ -16,6 +16,10 @@ import shapely
 from ._io import edge_coordinates, plain, write_csv, write_geojson, write_json
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import numpy as np
+
     from ..landuse import LandUse
     from ..result import Result
 
@@ -25,6 +29,30 @@ __all__ = [
     "write_landuse_json",
     "write_landuse_streets",
 ]
+
+
+class _StreetRow(Protocol):
+    """A row of :attr:`LandUse.streets` as ``itertuples`` yields it (the columns used here)."""
+
+    edge: np.integer[Any]
+    name: str
+    road_class: str
+    length_m: float
+    kerb_spaces: float
+    spaces_freed: float
+    area_freed_m2: float
+
+
+class _LotRow(Protocol):
+    """A row of :attr:`LandUse.lots` as ``itertuples`` yields it (the columns used here)."""
+
+    geometry: shapely.Geometry
+    osm_id: np.integer[Any]
+    name: str
+    parking: str
+    spaces: float
+    spaces_freed: float
+    area_freed_m2: float
 
 
 def _landuse(result: Result) -> LandUse:
@@ -62,7 +90,8 @@ def write_landuse_geojson(result: Result, path: Path) -> None:
     _, streets, lots = _landuse(result)
     graph = result.resolved.graph
     features: list[dict[str, Any]] = []
-    for row in streets[streets["spaces_freed"] > 0.005].itertuples(index=False):
+    street_rows = streets[streets["spaces_freed"] > 0.005].itertuples(index=False)
+    for row in cast("Iterator[_StreetRow]", street_rows):
         features.append(
             {
                 "type": "Feature",
@@ -83,8 +112,9 @@ def write_landuse_geojson(result: Result, path: Path) -> None:
                 ),
             }
         )
-    for row in lots[lots["spaces_freed"] > 0.005].itertuples(index=False):
-        geom = json.loads(shapely.to_geojson(shapely.set_precision(row.geometry, 1e-7)))
+    lot_rows = lots[lots["spaces_freed"] > 0.005].itertuples(index=False)
+    for lot in cast("Iterator[_LotRow]", lot_rows):
+        geom = json.loads(shapely.to_geojson(shapely.set_precision(lot.geometry, 1e-7)))
         features.append(
             {
                 "type": "Feature",
@@ -92,12 +122,12 @@ def write_landuse_geojson(result: Result, path: Path) -> None:
                 "properties": plain(
                     {
                         "kind": "car_park",
-                        "osm_id": int(row.osm_id),
-                        "name": row.name,
-                        "parking": row.parking,
-                        "spaces": round(float(row.spaces), 2),
-                        "spaces_freed": round(float(row.spaces_freed), 2),
-                        "area_freed_m2": round(float(row.area_freed_m2), 2),
+                        "osm_id": int(lot.osm_id),
+                        "name": lot.name,
+                        "parking": lot.parking,
+                        "spaces": round(float(lot.spaces), 2),
+                        "spaces_freed": round(float(lot.spaces_freed), 2),
+                        "area_freed_m2": round(float(lot.area_freed_m2), 2),
                     }
                 ),
             }

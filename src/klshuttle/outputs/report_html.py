@@ -12,13 +12,15 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from ._io import write_text
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..result import Result
 
 __all__ = ["render_html", "write_html"]
@@ -69,7 +71,7 @@ def _plots(result: Result) -> dict[str, str]:
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(
         [trips.loc[served, "request_s"] / 3600, trips.loc[~served, "request_s"] / 3600],
-        bins=hours,
+        bins=cast("Sequence[float]", hours),  # the stub omits arrays, which hist takes
         stacked=True,
         label=["served", "rejected"],
         color=["#2b7bba", "#d95f02"],

@@ -72,6 +72,14 @@ class _DemandModel(SpecModel):
     _passengers = field_validator("passengers")(_check_passengers)
 
 
+#: Destination categories of the ``osm`` model.
+_Destination = Literal["hubs", "commercial", "residential"]
+
+
+def _default_destination_shares() -> dict[_Destination, float]:
+    return {"hubs": 0.5, "commercial": 0.3, "residential": 0.2}
+
+
 class OsmDemand(_DemandModel):
     """Trips from homes to attractors, estimated from the OSM land use.
 
@@ -90,8 +98,8 @@ class OsmDemand(_DemandModel):
     )
     # assumption (not in DOMAIN.md): half of the shuttle trips go to hubs
     # (stations, campus), the rest to shops/offices and other homes.
-    destination_shares: dict[Literal["hubs", "commercial", "residential"], NonNegFloat] = Field(
-        default_factory=lambda: {"hubs": 0.5, "commercial": 0.3, "residential": 0.2}
+    destination_shares: dict[_Destination, NonNegFloat] = Field(
+        default_factory=_default_destination_shares
     )
     # assumption: trips shorter than about 5 minutes on foot are walked.
     min_trip_m: NonNegFloat = 400.0

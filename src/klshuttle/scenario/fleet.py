@@ -85,7 +85,8 @@ class FleetSpec(SpecModel):
     """``[fleet]``: how many vehicles, of which type, starting from which depots."""
 
     vehicles: PositiveInt
-    vehicle: VehicleSpec = Field(default_factory=lambda: VehicleSpec())
+    # model_validate({}) is VehicleSpec(): the preset validator fills capacity and speed
+    vehicle: VehicleSpec = Field(default_factory=lambda: VehicleSpec.model_validate({}))
     depots: Annotated[list[Location], Field(min_length=1)]
     vehicles_per_depot: list[NonNegInt] | None = Field(
         default=None, description="vehicles at each depot; default: spread evenly"

@@ -68,7 +68,7 @@ class PointStops(SpecModel):
         for i, p in enumerate(value):
             if not p.name:
                 raise ValueError(f"point {i} needs a name")
-        names = [p.name for p in value]
+        names = [p.name for p in value if p.name]  # all named (checked above)
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"stop names must be unique, {dup[0]!r} appears twice")
