@@ -271,8 +271,8 @@ def run(
     """Simulate a day of the scenario's service and write the results.
 
     Writes trips.csv, vehicles.csv, events.csv (and .parquet), link_loads.geojson,
-    kpis.json, the resolved scenario, land-use impact and an HTML report, as the
-    scenario's [outputs] table selects. Nothing is written if the run fails.
+    kpis.json, the resolved scenario, the land-use chain, accessibility before and
+    after and an HTML report, as the scenario's [outputs] table selects. Nothing is written if the run fails.
     """
     from pathlib import Path
 
