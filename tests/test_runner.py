@@ -185,7 +185,7 @@ def test_no_landuse_unless_the_outputs_ask(kl_env, kl_router) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     outputs = sc.outputs.model_copy(update={"which": ["kpis", "html"]})
     res = simulate(sc.model_copy(update={"outputs": outputs}), router=kl_router)
-    assert res.landuse is None
+    assert res.landuse is None and res.accessibility is None
 
 
 @pytest.mark.kaiserslautern
@@ -206,31 +206,70 @@ def test_kpis_json_matches_the_trip_table(kl_env, kl_router, tmp_path: Path) -> 
 
 
 @pytest.mark.kaiserslautern
-def test_landuse_impact_is_consistent(kl_env, runs) -> None:
-    res = runs["hbf-feeder-on-demand.toml"]
+@pytest.mark.parametrize("name", SHIPPED)
+def test_landuse_chain_is_consistent(runs, name: str) -> None:
+    res = runs[name]
     assert res.landuse is not None  # [outputs].which lists landuse
     summary, streets, lots = res.landuse
     p = res.scenario.landuse
-    cars = summary["cars_replaced"]["estimate"]
-    assert cars == min(
-        len(res.vehicles) * p.cars_replaced_per_shared_vehicle, summary["car_trips_avoided_per_day"]
-    )
-    spaces = summary["parking_spaces_freed"]
-    assert spaces["total"] == pytest.approx(cars * p.parking_spaces_per_car)
-    assert spaces["on_street"] + spaces["off_street"] + spaces[
-        "not_placed_in_area"
-    ] == pytest.approx(spaces["total"])
-    # no street gives more than its kerb allows, and the pieces add up
-    assert np.all(
-        streets["spaces_freed"] <= streets["kerb_spaces"] * p.on_street_removable_share + 1e-9
-    )
-    assert streets["spaces_freed"].sum() == pytest.approx(spaces["on_street"])
-    assert lots["spaces_freed"].sum() == pytest.approx(spaces["off_street"])
-    assert summary["area_freed_m2"]["total"] == pytest.approx(
-        spaces["on_street"] * p.on_street_m2_per_space
-        + spaces["off_street"] * p.off_street_m2_per_space
-    )
-    assert len(lots) > 0 and lots["spaces"].gt(0).all()
+    served = res.trips[res.trips["status"] == "served"]
+    assert summary["riders_per_day"]["served"] == served["passengers"].sum()
+    for case, c in summary["cases"].items():
+        # whole spaces by kind, area by kind as stated
+        assert c["spaces_freed_total"] == sum(c["spaces_freed"].values())
+        assert all(isinstance(v, int) and v >= 0 for v in c["spaces_freed"].values())
+        assert c["spaces_freed_total"] <= c["cars_given_up"] * p.parking_spaces_per_car + 1e-9
+        assert c["net_vehicle_km"] == pytest.approx(
+            res.vehicles["km_driven"].sum() - c["car_km_avoided"]
+        ), case
+    # the map: no street or car park gives more than it can, per-street counts of
+    # homes and destinations never add up to more than the day's served trips
+    assert (streets["spaces_freed"] <= streets["removable_spaces"]).all()
+    assert (lots["spaces_freed"] <= lots["removable_spaces"]).all()
+    assert streets["homes_nearby"].sum() <= len(served)
+    assert streets["destinations_nearby"].sum() <= len(served)
+    assert lots["destinations_nearby"].sum() <= len(served)
+    placed = summary["placement_central_case"]
+    assert streets["spaces_freed_home"].sum() == placed["home_kerb"]["placed"]
+    assert streets["spaces_freed_destination"].sum() == placed["destination_kerb"]["placed"]
+    assert lots["spaces_freed"].sum() == placed["destination_car_park"]["placed"]
+    for v in placed.values():
+        assert v["placed"] + v["not_placed"] == v["freed"]
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize("name", SHIPPED)
+def test_the_shuttle_never_makes_a_best_time_worse(runs, name: str) -> None:
+    acc = runs[name].accessibility
+    assert acc is not None
+    assert np.all(acc.best_s <= acc.walk_s)
+    assert np.isfinite(acc.walk_s).all()
+    for d in acc.summary["destinations"]:
+        for within in d["residents_within"].values():
+            assert within["walk_and_shuttle"] >= within["walk"]
+    assert acc.summary["residents_total"] == res_population(runs[name])
+
+
+def res_population(res) -> int:
+    return res.scenario.accessibility.population
+
+
+@pytest.mark.kaiserslautern
+def test_more_vehicles_never_reduce_residents_reached(kl_env, kl_router) -> None:
+    sc = load_scenario(SCENARIOS / "hbf-feeder-on-demand.toml")
+    outputs = sc.outputs.model_copy(update={"which": ["accessibility"]})
+    reached = {}
+    for n in (10, 20, 40):
+        fleet = sc.fleet.model_copy(update={"vehicles": n})
+        res = simulate(sc.model_copy(update={"fleet": fleet, "outputs": outputs}), router=kl_router)
+        assert res.accessibility is not None
+        reached[n] = res.accessibility
+    for fewer, more in ((10, 20), (20, 40)):
+        a, b = reached[fewer], reached[more]
+        assert len(a.summary["destinations"]) == len(b.summary["destinations"])
+        for da, db in zip(a.summary["destinations"], b.summary["destinations"], strict=True):
+            for t, within in da["residents_within"].items():
+                assert db["residents_within"][t]["walk_and_shuttle"] >= within["walk_and_shuttle"]
 
 
 @pytest.mark.kaiserslautern

@@ -276,7 +276,15 @@ def test_error_names_the_file_that_set_the_key(tmp_path: Path) -> None:
             '[service]\nmode = "line"\n[[service.lines]]\nname = "A"\nstops = ["Hauptbahnhof", "Rathaus"]\ndepartures = ["08:00", "07:00"]',
             "service.lines[0]: departures must be in increasing order",
         ),
-        ("[landuse]\ncar_mode_share = 1.5", "landuse.car_mode_share: must be <= 1"),
+        ("[landuse]\nhome_space_share = 1.5", "landuse.home_space_share: must be <= 1"),
+        (
+            "[landuse]\nmode_shift_share = { low = 0.3, central = 0.2, high = 0.5 }",
+            "landuse.mode_shift_share: must have low <= central <= high, got 0.3, 0.2, 0.5",
+        ),
+        (
+            "[accessibility]\nthresholds_min = [15.0, 10.0]",
+            "accessibility.thresholds_min: must be increasing",
+        ),
         (
             "[landuse]\nparking_per_car = 2.0",
             "landuse.parking_per_car: unknown key (did you mean 'parking_spaces_per_car'?",

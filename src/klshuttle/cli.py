@@ -270,8 +270,8 @@ def run(
     """Simulate a day of the scenario's service and write the results.
 
     Writes trips.csv, vehicles.csv, events.csv (and .parquet), link_loads.geojson,
-    kpis.json, the resolved scenario, land-use impact and an HTML report, as the
-    scenario's [outputs] table selects. Nothing is written if the run fails.
+    kpis.json, the resolved scenario, the land-use chain, accessibility before and
+    after and an HTML report, as the scenario's [outputs] table selects. Nothing is written if the run fails.
     """
     from pathlib import Path
 
@@ -344,7 +344,35 @@ def print_run_summary(result: Any) -> None:
         table.add_row(name, value)
     timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
+    print_benefit_summary(result)
     console.print(f"[dim]{timings}[/dim]")
+
+
+def print_benefit_summary(result: Any) -> None:
+    """Residents reaching the key places (rounded to 100) and the land-use chain's figures."""
+    if getattr(result, "accessibility", None) is not None:
+        from .outputs.accessibility_files import headline
+
+        for name, before, after, minutes in headline(result.accessibility.summary):
+            console.print(
+                f"residents within {minutes:g} min of the {name}: "
+                f"{round(before, -2):,} -> {round(after, -2):,}"
+            )
+    if getattr(result, "landuse", None) is not None:
+        cases = result.landuse.summary["cases"]
+
+        def rng(key: str, fmt: str) -> str:
+            lo, c, hi = (cases[k][key] for k in ("low", "central", "high"))
+            return f"{format(c, fmt)} ({format(lo, fmt)} to {format(hi, fmt)})"
+
+        console.print(
+            "land use, central (low to high case): cars given up "
+            f"{rng('cars_given_up', '.1f')}, parking spaces {rng('spaces_freed_total', ',')}, "
+            f"m² {rng('area_freed_m2_total', ',.0f')}; net vehicle-km a day "
+            f"{rng('net_vehicle_km', '+,.0f')}"
+        )
+        for w in result.landuse.summary["warnings"]:
+            console.print(f"[yellow]warning:[/yellow] land use: {w}")
 
 
 def print_resolved(res: Any) -> None:

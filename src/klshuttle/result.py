@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .accessibility import Accessibility
     from .landuse import LandUse
     from .resolve import ResolvedScenario
     from .scenario import Scenario
@@ -49,6 +50,10 @@ class Result:
     landuse : LandUse or None
         The land-use impact (:func:`klshuttle.landuse.landuse_impact`); None
         when the scenario's ``[outputs].which`` does not ask for it.
+    accessibility : Accessibility or None
+        Residents reaching the key places before and after
+        (:func:`klshuttle.accessibility.accessibility`); None when
+        ``[outputs].which`` does not ask for it.
     timings_s : dict
         Seconds spent per step of the run.
     """
@@ -64,4 +69,5 @@ class Result:
     resolved: ResolvedScenario = field(repr=False)
     log: EventLog = field(repr=False)
     landuse: LandUse | None = field(default=None, repr=False)
+    accessibility: Accessibility | None = field(default=None, repr=False)
     timings_s: dict[str, float] = field(default_factory=dict)

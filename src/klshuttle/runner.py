@@ -21,18 +21,29 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ._kernels.simstate import Net
+from .accessibility import (
+    Accessibility,
+    DoorService,
+    StopService,
+    accessibility,
+    service_levels,
+)
 from .dispatch import DemandRebalancer, dispatch_params_from_spec
+from .errors import ScenarioError
 from .events import EVENT_NAMES, REASON_NAMES, EventKind, EventLog, RejectReason
+from .graph import to_lonlat
 from .landuse import LandUse, landuse_impact, parking_lots
 from .linesim import LineRoute, LineSimulation, RoutePassengers
 from .metrics import kpis as compute_kpis
 from .metrics import link_loads, trips_table, vehicles_table
-from .osmfeatures import load_features
+from .osmfeatures import BUILDING_RESIDENTIAL, load_features
+from .places import find_place, normalize_name
 from .resolve import ResolvedScenario, resolve
 from .result import Result
 from .routing import Router
-from .scenario import Scenario
+from .scenario import FeederDemand, PointSpec, Scenario, display_path
 from .sim import FleetInput, OnDemandSimulation, TripInput, net_tables
+from .walknet import load_walk_graph
 
 __all__ = ["Result", "prepare_trips", "simulate"]
 
@@ -224,6 +235,8 @@ def simulate(
     t = time.perf_counter()
     base, trips = prepare_trips(resolved, net)
     sc = resolved.scenario
+    # fail on an unknown destination before the day is simulated
+    destinations = _destinations(resolved) if "accessibility" in sc.outputs.which else []
     veh = sc.fleet.vehicle
     start_s, end_s = float(veh.operating_hours.start), float(veh.operating_hours.end)
     depot_nodes = np.asarray(resolved.depots.vehicle_node, dtype=np.int32)
@@ -308,6 +321,11 @@ def simulate(
     landuse = (
         _landuse(resolved, trip_tab, vehicles, run_id) if "landuse" in sc.outputs.which else None
     )
+    access = None
+    if "accessibility" in sc.outputs.which:
+        t = time.perf_counter()
+        access = _accessibility(resolved, trip_tab, net, destinations, run_id)
+        timings["accessibility"] = time.perf_counter() - t
     return Result(
         scenario=sc,
         seed=seed,
@@ -320,6 +338,7 @@ def simulate(
         resolved=resolved,
         log=log,
         landuse=landuse,
+        accessibility=access,
         timings_s=timings,
     )
 
@@ -340,4 +359,168 @@ def _landuse(
         params=sc.landuse,
         scenario_name=sc.name,
         run_id=run_id,
+    )
+
+
+def _destinations(resolved: ResolvedScenario) -> list[tuple[str, float, float]]:
+    """The ``[accessibility]`` destinations and the demand models' hubs, as (name, lon, lat).
+
+    A name is looked up among the gazetteer's places, then the service's stops,
+    then the map's rail stations; an unknown name is a scenario error.
+    """
+    sc = resolved.scenario
+    label = display_path(sc.source_path) if sc.source_path else sc.name
+    named: list[tuple[Any, str]] = [
+        (d, f"accessibility.destinations[{i}]") for i, d in enumerate(sc.accessibility.destinations)
+    ]
+    for i, model in enumerate(sc.demand.models):
+        for hub in getattr(model, "hubs", None) or {}:
+            named.append((hub, f"demand.models[{i}].hubs.{hub}"))
+        if isinstance(model, FeederDemand):
+            named.append((model.hub, f"demand.models[{i}].hub"))
+    stops = resolved.stops
+    stop_names = {normalize_name(str(n)): i for i, n in enumerate(stops.name)}
+    out: dict[str, tuple[str, float, float]] = {}
+    feats = None
+    for loc, where in named:
+        if isinstance(loc, PointSpec):
+            name = loc.name or f"{loc.lat:.5f} N {loc.lon:.5f} E"
+            out.setdefault(name, (name, loc.lon, loc.lat))
+            continue
+        place = find_place(str(loc))
+        if place is not None:
+            out.setdefault(place.name, (place.name, place.lon, place.lat))
+            continue
+        key = normalize_name(str(loc))
+        if key in stop_names:
+            i = stop_names[key]
+            name = str(stops.name[i])
+            out.setdefault(name, (name, float(stops.lon[i]), float(stops.lat[i])))
+            continue
+        feats = feats if feats is not None else load_features(sc.map.source)
+        hit = [j for j, s in enumerate(feats.station_name) if normalize_name(str(s)) == key]
+        if not hit:
+            raise ScenarioError(f"{label}: {where}: no place, stop or station named {loc!r}")
+        j = hit[0]
+        name = str(feats.station_name[j])
+        out.setdefault(name, (name, float(feats.station_lon[j]), float(feats.station_lat[j])))
+    return list(out.values())
+
+
+def _shuttle_service(
+    resolved: ResolvedScenario, net: Net, res_lon: Any, res_lat: Any, dests: list[Any]
+) -> StopService | DoorService | None:
+    """The shuttle as the accessibility measure sees it: stops and the rides between them."""
+    sc = resolved.scenario
+    od = sc.service.on_demand
+    stops = resolved.stops
+    mode = sc.service.mode
+    if mode != "line" and not od.stop_based:
+        graph = resolved.graph
+        bn, bd = graph.nearest_nodes(res_lon, res_lat)
+        bn = np.asarray(bn)
+        board = np.where(
+            resolved.area.node_inside[bn], np.asarray(bd) * od.walk_detour_factor, np.inf
+        )
+        board = np.where(board <= od.max_walk_m, board, np.inf)
+        dn, dd = graph.nearest_nodes([d[1] for d in dests], [d[2] for d in dests])
+        dn = np.asarray(dn)
+        alight = np.where(
+            resolved.area.node_inside[dn], np.asarray(dd) * od.walk_detour_factor, np.inf
+        )
+        alight = np.where(alight <= od.max_walk_m, alight, np.inf)
+        return DoorService(board, alight, net.time_s[np.ix_(bn, dn)])
+    if len(stops) == 0:
+        return None
+    node = np.asarray(stops.node)
+    direct = np.asarray(net.time_s[np.ix_(node, node)], dtype=np.float64)
+    if mode == "line":
+        ok = np.zeros(direct.shape, dtype=bool)
+        for line in resolved.lines:
+            for seq in line.stops.values():
+                seq = np.asarray(seq)
+                for a in range(len(seq)):
+                    ok[seq[a], seq[a + 1 :]] = True
+    else:  # on demand (and hybrid): any stop to any other
+        ok = np.ones(direct.shape, dtype=bool)
+    ok &= node[:, None] != node[None, :]
+    return StopService(
+        np.asarray(stops.lon, dtype=np.float64),
+        np.asarray(stops.lat, dtype=np.float64),
+        np.where(ok, direct, np.inf),
+        float(od.max_walk_m),
+    )
+
+
+def _accessibility(
+    resolved: ResolvedScenario,
+    trips: pd.DataFrame,
+    net: Net,
+    destinations: list[tuple[str, float, float]],
+    run_id: str,
+) -> Accessibility:
+    """Residents reaching the destinations, walking and with the shuttle (this run's day)."""
+    sc = resolved.scenario
+    spec = sc.accessibility
+    feats = load_features(sc.map.source)
+    walk = load_walk_graph(sc.map.source)
+    home = feats.building_use == BUILDING_RESIDENTIAL
+    res_lon, res_lat = to_lonlat(feats.building_x[home], feats.building_y[home])
+    area_m2 = feats.building_area_m2[home]
+    persons = spec.population * area_m2 / area_m2.sum()
+    veh = sc.fleet.vehicle
+    day, hours = service_levels(
+        trips,
+        percentile=spec.wait_percentile,
+        start_s=float(veh.operating_hours.start),
+        end_s=float(veh.operating_hours.end),
+    )
+    service = _shuttle_service(resolved, net, res_lon, res_lat, destinations)
+    info = {
+        "scenario": sc.name,
+        "run_id": run_id,
+        "residents": {
+            "population": spec.population,
+            "residential_buildings": int(home.sum()),
+            "how": (
+                "the population shared over the map's residential buildings (inside "
+                "landuse=residential) in proportion to their footprint, as the osm "
+                "demand model weights homes"
+            ),
+            "source": (
+                "Kaiserslautern core city 78,501 residents (end of 2016, city press "
+                "release; shared/DOMAIN.md): the map extract holds the core city"
+            ),
+        },
+        "walking": (
+            "osmnx network_type walk from the scenario's OSM file; straight line from "
+            "building and destination to the nearest walking node"
+        ),
+        "shuttle": (
+            "none"
+            if service is None
+            else "door to door"
+            if isinstance(service, DoorService)
+            else f"{len(service.lon)} stops, walks of at most {service.max_walk_m:g} m "
+            "to and from them"
+        ),
+        "wait": (
+            f"the {spec.wait_percentile:g}th percentile of the waits of the requests "
+            "(a rejected request counts as never served)"
+        ),
+        "ride": "direct road time x the median detour (ride / direct time) of the served trips",
+    }
+    return accessibility(
+        walk=walk,
+        res_lon=res_lon,
+        res_lat=res_lat,
+        persons=persons,
+        destinations=destinations,
+        service=service,
+        day=day,
+        hours=hours,
+        walk_speed_mps=float(sc.service.on_demand.walk_speed_mps),
+        thresholds_min=list(spec.thresholds_min),
+        grid_m=float(spec.grid_m),
+        info=info,
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from . import geo, landuse_files, report_html, tables
+from . import accessibility_files, geo, landuse_files, report_html, tables
 from ._io import write_folder
 
 if TYPE_CHECKING:
@@ -80,6 +80,13 @@ OUTPUTS: Mapping[str, OutputKind] = _kinds(
             "landuse.json": landuse_files.write_landuse_json,
             "landuse_streets.csv": landuse_files.write_landuse_streets,
             "landuse.geojson": landuse_files.write_landuse_geojson,
+        },
+    ),
+    OutputKind(
+        "accessibility",
+        {
+            "accessibility.json": accessibility_files.write_accessibility_json,
+            "accessibility_grid.geojson": accessibility_files.write_accessibility_grid,
         },
     ),
 )

@@ -2,7 +2,8 @@
 
 The page holds the KPIs, rejections by reason, hourly demand, the waiting-time
 distribution, fleet occupancy over the day, a map of shuttle passages per
-road segment and the land-use impact. Plots are drawn with matplotlib (Agg)
+road segment, residents reaching key places before and after, and the
+land-use chain with its low, central and high cases. Plots are drawn with matplotlib (Agg)
 and embedded as PNG, so the page needs nothing else and opens offline.
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
+from ..landuse import CASES
 from ._io import write_text
 
 if TYPE_CHECKING:
@@ -141,6 +143,132 @@ def _plots(result: Result) -> dict[str, str]:
     return out
 
 
+def _cases_table(rows: list[tuple[str, Any, Any, Any, str]]) -> str:
+    head = "<tr><th></th><th>low</th><th>central</th><th>high</th><th>parameters</th></tr>"
+    body = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{_fmt(lo)}</td><td>{_fmt(c)}</td><td>{_fmt(hi)}</td>"
+        f'<td class="note" style="text-align:left">{html.escape(p)}</td></tr>'
+        for k, lo, c, hi, p in rows
+    )
+    return f"<table>{head}{body}</table>"
+
+
+def _params_text(params: dict[str, Any]) -> str:
+    def one(v: Any) -> str:
+        if isinstance(v, dict):
+            return "/".join(f"{x:g}" for x in v.values())
+        return f"{v:g}"
+
+    return "; ".join(f"{k} {one(v)}" for k, v in params.items())
+
+
+def _landuse_section(lu: dict[str, Any]) -> str:
+    """The land-use chain, step by step, with its three cases and parameters."""
+    cases = lu["cases"]
+    rows: list[tuple[str, Any, Any, Any, str]] = [
+        (
+            "riders served",
+            *(lu["riders_per_day"]["served"],) * 3,
+            f"continuing by train: {lu['riders_per_day']['continuing_by_train']:,}",
+        ),
+    ]
+    for st in lu["chain"]:
+        fig = st["figure"]
+        params = _params_text(st["parameters"])
+        if fig in ("spaces_freed", "area_freed_m2"):
+            total = "spaces_freed_total" if fig == "spaces_freed" else "area_freed_m2_total"
+            rows.append((f"{st['step']}. {st['name']}", *(cases[c][total] for c in CASES), params))
+            for kind in cases["central"][fig]:
+                rows.append(
+                    (f"   {kind.replace('_', ' ')}", *(cases[c][fig][kind] for c in CASES), "")
+                )
+        else:
+            rows.append((f"{st['step']}. {st['name']}", *(st[c] for c in CASES), params))
+    vk = lu["vehicle_km_per_day"]
+    rows.append(("shuttle vehicle-km a day", *(vk["shuttles"],) * 3, ""))
+    rows.append(("car vehicle-km avoided a day", *(vk["cars_avoided"][c] for c in CASES), ""))
+    rows.append(("net vehicle-km a day", *(vk["net_change"][c] for c in CASES), "shuttle - car"))
+    warn = "".join(
+        f'<p class="note" style="color:#b00">warning: {html.escape(w)}</p>' for w in lu["warnings"]
+    )
+    pl = lu["placement_central_case"]
+    placed = ", ".join(
+        f"{k.replace('_', ' ')} {v['placed']} of {v['freed']}" for k, v in pl.items()
+    )
+    return f"""<h2>Land use: what the city could gain in parking</h2>
+<p class="note">A chain of stated assumptions, each step with its parameters (sources in
+landuse.json). Low and high take the ends of each range that free least and most.
+Placed on the map (central case, landuse.geojson): {html.escape(placed)}.</p>
+{_cases_table(rows)}
+{warn}"""
+
+
+def _accessibility_section(result: Result) -> str:
+    """Residents reaching the key places within the thresholds, and a map of minutes."""
+    acc = result.accessibility
+    assert acc is not None
+    summ = acc.summary
+    thr = [f"{t:g}" for t in summ["thresholds_min"]]
+    head = (
+        "<tr><th>destination</th>"
+        + "".join(f"<th>within {t} min: walking</th><th>with shuttle</th>" for t in thr)
+        + "</tr>"
+    )
+    body = ""
+    for d in summ["destinations"]:
+        cells = "".join(
+            f"<td>{d['residents_within'][t]['walk']:,}</td>"
+            f"<td>{d['residents_within'][t]['walk_and_shuttle']:,}</td>"
+            for t in thr
+        )
+        body += f"<tr><th>{html.escape(d['name'])}</th>{cells}</tr>"
+    lvl = summ["service_level"]["day"]
+    level = (
+        "no shuttle level (too few requests served)"
+        if lvl is None
+        else f"wait {lvl['wait_s'] / 60:.1f} min, ride {lvl['detour']:.2f} x direct time"
+    )
+    img = _accessibility_map(result)
+    return f"""<h2>Accessibility: residents reaching key places</h2>
+<p class="note">Door to door, walking alone and with the shuttle (walk, wait, ride, walk;
+{html.escape(level)} over the day); {summ["residents_total"]:,} residents from the map's
+residential buildings. Per hour and per grid cell: accessibility.json,
+accessibility_grid.geojson.</p>
+<table>{head}{body}</table>
+<img src="{img}" alt="minutes to the first destination, walking and with the shuttle">"""
+
+
+def _accessibility_map(result: Result) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    acc = result.accessibility
+    assert acc is not None
+    grid = acc.grid
+    name = acc.summary["destinations"][0]["name"]
+    side = float(result.scenario.accessibility.grid_m)
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.4))
+    x = grid["x0_m"].to_numpy() + side / 2
+    y = grid["y0_m"].to_numpy() + side / 2
+    walk = grid[f"walk_min {name}"].to_numpy()
+    best = grid[f"best_min {name}"].to_numpy()
+    panels = [
+        (walk, f"walking to {name} (min)", "viridis_r", 0, 40),
+        (best, "walking or shuttle (min)", "viridis_r", 0, 40),
+        (walk - best, "minutes saved", "Greens", 0, max(float(np.nanmax(walk - best)), 1.0)),
+    ]
+    for ax, (val, title, cmap, lo, hi) in zip(axes, panels, strict=True):
+        sc = ax.scatter(x, y, c=val, cmap=cmap, vmin=lo, vmax=hi, marker="s", s=9)
+        ax.set_aspect(1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(title, fontsize=10)
+        fig.colorbar(sc, ax=ax, shrink=0.8)
+    return _png(fig)
+
+
 def render_html(result: Result, landuse: dict[str, Any] | None = None) -> str:
     """The report as one HTML string."""
     sc = result.scenario
@@ -164,30 +292,8 @@ def render_html(result: Result, landuse: dict[str, Any] | None = None) -> str:
         ("vehicle-km per passenger-km", k["vehicle_km_per_passenger_km"]),
     ]
     rejections = _table(list(k["rejections"].items())) if k["rejections"] else "<p>none</p>"
-    lu = ""
-    if landuse is not None:
-        sp, ar, veh_km = (
-            landuse["parking_spaces_freed"],
-            landuse["area_freed_m2"],
-            landuse["vehicle_km_per_day"],
-        )
-        lu = f"""<h2>Land use</h2>
-<p class="note">Estimate with the parameters of the scenario's [landuse] table; see landuse.json for the
-parameters and their sources, landuse.geojson for the places.</p>
-{
-            _table(
-                [
-                    ("cars replaced", landuse["cars_replaced"]["estimate"]),
-                    ("car trips avoided per day", landuse["car_trips_avoided_per_day"]),
-                    ("parking spaces freed", sp["total"]),
-                    ("  on the street", sp["on_street"]),
-                    ("  in car parks", sp["off_street"]),
-                    ("area freed (m²)", ar["total"]),
-                    ("shuttle vehicle-km per day", veh_km["shuttles"]),
-                    ("car vehicle-km avoided per day", veh_km["cars_avoided"]),
-                ]
-            )
-        }"""
+    lu = _landuse_section(landuse) if landuse is not None else ""
+    acc = _accessibility_section(result) if result.accessibility is not None else ""
     title = html.escape(f"klshuttle: {sc.name}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title><style>{_CSS}</style></head>
@@ -205,6 +311,7 @@ Map data © OpenStreetMap contributors (ODbL).</p>
 <img src="{plots["occupancy"]}" alt="occupancy over the day">
 <h2>Where the shuttles drive</h2>
 <img src="{plots["map"]}" alt="map of passages">
+{acc}
 {lu}
 </body></html>
 """

@@ -23,8 +23,9 @@ Tables (see ``scenarios/base.toml`` for a commented example):
     ``[service.on_demand]`` rules and/or ``[[service.lines]]``.
 ``[demand]``
     ``seed``, the time ``window`` and one or more ``[[demand.models]]``.
-``[dispatch]``, ``[landuse]``, ``[outputs]``
-    dispatcher and rebalancing, land-use impact parameters, output folder.
+``[dispatch]``, ``[landuse]``, ``[accessibility]``, ``[outputs]``
+    dispatcher and rebalancing, land-use chain parameters, destinations and
+    thresholds of the accessibility measure, output folder.
 
 Defaults come from ``shared/DOMAIN.md``; each names its source beside it.
 Values not found there are marked "assumption" with the reasoning.
@@ -39,6 +40,7 @@ per demand model), ``dispatch``, ``landuse``, ``outputs``, ``spec`` (the whole
 
 from __future__ import annotations
 
+from .accessibility import DEFAULT_DESTINATIONS, AccessibilitySpec
 from .area import (
     BboxArea,
     NetworkArea,
@@ -71,7 +73,7 @@ from .demand import (
 )
 from .dispatch import DispatchSpec
 from .fleet import EnergySpec, FleetSpec, VehicleSpec
-from .landuse import LandUseSpec
+from .landuse import LandUseSpec, ShareRange
 from .loading import load_scenario, scenario_from_dict
 from .map import MapSpec
 from .messages import display_path
@@ -90,9 +92,11 @@ from .spec import Scenario
 from .vehicles import VEHICLE_MODELS
 
 __all__ = [
+    "DEFAULT_DESTINATIONS",
     "KEXI_HOURS",
     "OUTPUT_KINDS",
     "VEHICLE_MODELS",
+    "AccessibilitySpec",
     "BboxArea",
     "CsvDemand",
     "DemandModel",
@@ -120,6 +124,7 @@ __all__ = [
     "Scenario",
     "ServiceAreaSpec",
     "ServiceSpec",
+    "ShareRange",
     "StopsAroundArea",
     "StopsSpec",
     "StreetsArea",

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, PrivateAttr, model_validator
 
 from ..mapconfig import BuildSettings
+from .accessibility import AccessibilitySpec
 from .base import SpecModel, Str, custom_error
 from .demand import DemandSpec
 from .dispatch import DispatchSpec
@@ -38,6 +39,7 @@ class Scenario(SpecModel):
     demand: DemandSpec
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
     landuse: LandUseSpec = Field(default_factory=LandUseSpec)
+    accessibility: AccessibilitySpec = Field(default_factory=AccessibilitySpec)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
 
     _source_path: Path | None = PrivateAttr(default=None)
