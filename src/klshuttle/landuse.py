@@ -191,6 +191,7 @@ def landuse_impact(
     params: LandUseSpec,
     scenario_name: str,
     run_id: str,
+    min_trip_ends: int = 1,
 ) -> LandUse:
     """Estimate the parking spaces and road area the service could free.
 
@@ -215,6 +216,10 @@ def landuse_impact(
         The scenario's ``[landuse]`` parameters.
     scenario_name, run_id
         Labels of the run, copied into the summary.
+    min_trip_ends
+        Trip ends steer where spaces are freed only at streets and car parks
+        with at least this many nearby (the runner passes ``[privacy].min_trips``:
+        fewer would point the published map at single riders' homes).
 
     Returns
     -------
@@ -244,7 +249,8 @@ def landuse_impact(
     )
     street_ends = _trip_end_counts(ends_m, centres)
     on_cap = kerb_spaces * p.on_street_removable_share
-    on_freed = _water_fill(spaces, kerb_spaces * street_ends, on_cap)
+    street_w = np.where(street_ends >= min_trip_ends, street_ends, 0.0)
+    on_freed = _water_fill(spaces, kerb_spaces * street_w, on_cap)
     streets = streets.assign(
         kerb_spaces=kerb_spaces,
         trip_ends_nearby=street_ends.astype(np.int64),
@@ -278,7 +284,11 @@ def landuse_impact(
     lot_ends = _trip_end_counts(ends_m, lot_centres)
     off_left = spaces - float(on_freed.sum())
     off_freed = (
-        _water_fill(off_left, lot_cap * (lot_ends + 1.0), lot_cap * p.off_street_removable_share)
+        _water_fill(
+            off_left,
+            lot_cap * (np.where(lot_ends >= min_trip_ends, lot_ends, 0.0) + 1.0),
+            lot_cap * p.off_street_removable_share,
+        )
         if len(lots)
         else np.zeros(0)
     )

@@ -340,4 +340,5 @@ def _landuse(
         params=sc.landuse,
         scenario_name=sc.name,
         run_id=run_id,
+        min_trip_ends=sc.privacy.min_trips,
     )

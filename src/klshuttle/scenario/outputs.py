@@ -23,6 +23,7 @@ OUTPUT_KINDS = (
     "geojson",
     "html",
     "landuse",
+    "gpkg",
 )
 
 
