@@ -346,13 +346,15 @@ def publish(run_dir: str, dest: str) -> None:
     Nothing from private/ is copied. DEST must not exist; it is written
     completely or not at all.
     """
+    from pathlib import Path
+
     from .outputs import publish_run
     from .scenario import display_path
 
     files = publish_run(run_dir, dest)
     console.print(
-        f"published {len(files)} files from {display_path(run_dir)}/public/ "
-        f"to {display_path(dest)}/"
+        f"published {len(files)} files from {display_path(Path(run_dir))}/public/ "
+        f"to {display_path(Path(dest))}/"
     )
 
 

@@ -145,8 +145,8 @@ def personal_columns(
                 opaque[h] = False
         for h in list(text_cols):
             value = row[col[h]].strip() if col[h] < len(row) else ""
-            for pattern, kind in _VALUE_PATTERNS:
-                if pattern.search(value) and (kind != "phone numbers" or _phone_like(value)):
+            for regex, kind in _VALUE_PATTERNS:
+                if regex.search(value) and (kind != "phone numbers" or _phone_like(value)):
                     found[h] = kind
                     text_cols.discard(h)
                     break

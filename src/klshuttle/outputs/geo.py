@@ -7,6 +7,7 @@ Both are public: they show the aggregated counts of :mod:`.privacy`
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,9 +27,9 @@ __all__ = [
 ]
 
 
-def _no_na(row: dict[str, Any]) -> dict[str, Any]:
+def _no_na(row: Mapping[Hashable, Any]) -> dict[str, Any]:
     """Missing values (a count blanked by :mod:`.privacy`) as None."""
-    return {k: None if v is pd.NA else v for k, v in row.items()}
+    return {str(k): None if v is pd.NA else v for k, v in row.items()}
 
 
 def link_loads_features(result: Result) -> list[dict[str, Any]]:
