@@ -34,26 +34,27 @@ def test_run_writes_results_and_refuses_to_overwrite(
     assert "served" in proc.stdout and "wrote day/" in proc.stdout
     out = tmp_path / "day"
     for name in (
-        "trips.csv",
-        "vehicles.csv",
-        "events.csv",
-        "link_loads.geojson",
-        "kpis.json",
-        "scenario.toml",
-        "report.html",
-        "landuse.json",
+        "private/trips.csv",
+        "private/vehicles.csv",
+        "private/events.csv",
+        "public/link_loads.geojson",
+        "public/kpis.json",
+        "private/scenario.toml",
+        "public/report.html",
+        "public/landuse.json",
+        "public/layers.gpkg",
     ):
         assert (out / name).is_file(), name
-    before = (out / "kpis.json").read_bytes()
+    before = (out / "public" / "kpis.json").read_bytes()
     again = _run("run", scenario, "--out", "day", "--no-progress", env=env, cwd=tmp_path)
     assert again.returncode == 1
     assert again.stderr.strip().splitlines() == [again.stderr.strip()]
     assert "--overwrite" in again.stderr and "Traceback" not in again.stderr
-    assert (out / "kpis.json").read_bytes() == before
+    assert (out / "public" / "kpis.json").read_bytes() == before
     third = _run(
         "run", scenario, "--out", "day", "--no-progress", "--overwrite", env=env, cwd=tmp_path
     )
-    assert third.returncode == 0 and (out / "kpis.json").read_bytes() == before
+    assert third.returncode == 0 and (out / "public" / "kpis.json").read_bytes() == before
 
 
 def test_run_bad_scenario_is_one_line_and_writes_nothing(tmp_path: Path) -> None:

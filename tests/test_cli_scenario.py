@@ -316,3 +316,23 @@ def test_demand_default_output_path(
     result = _invoke("demand", "small.toml")
     assert result.exit_code == 0, result.output
     assert (folder / "small-requests.csv").is_file()
+
+
+def test_allow_personal_columns_flag(kl_env: Path, tmp_path: Path, monkeypatch) -> None:
+    folder = scenario_dir(tmp_path)
+    (folder / "bookings.csv").write_text(
+        "time,origin_lon,origin_lat,dest_lon,dest_lat,phone\n"
+        "08:00,7.7650,49.4400,7.7700,49.4370,0631 1234567\n"
+    )
+    head = SMALL.split("[[demand.models]]")[0]
+    write(folder, "p.toml", head + '[[demand.models]]\ntype = "csv"\nfile = "bookings.csv"\n')
+    monkeypatch.chdir(folder)
+    refused = CliRunner().invoke(cli, ["validate", "p.toml"])
+    assert refused.exit_code == 1
+    assert refused.stderr.strip().splitlines() == [
+        "error: bookings.csv: line 1: column 'phone' looks like personal data (phone numbers); "
+        "remove the column or pass --allow-personal-columns (it is then read past and written "
+        "nowhere)"
+    ]
+    allowed = CliRunner().invoke(cli, ["validate", "p.toml", "--allow-personal-columns"])
+    assert allowed.exit_code == 0, allowed.output

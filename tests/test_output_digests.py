@@ -5,7 +5,8 @@ the restructuring of issue 9 (``klshuttle run SCENARIO --seed 1``). A change tha
 any output file of any shipped scenario fails here; a change meant to alter outputs
 (a new model, a new default) regenerates the digests on purpose, in its own commit,
 and says why. ``run.json`` is compared without ``klshuttle_version``, and ``scenario.toml``
-without its ``# from <path>`` comment (the checkout's folder differs per clone).
+without its ``# from <path>`` comment (the checkout's folder differs per clone). Files
+are keyed by their path in the run folder (``public/kpis.json``, ``private/trips.csv``).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def test_outputs_match_stored_digests(
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    got = {p.name: _digest(p) for p in sorted(out.iterdir())}
+    got = {p.relative_to(out).as_posix(): _digest(p) for p in sorted(out.rglob("*")) if p.is_file()}
     want = DIGESTS[name]
     assert sorted(got) == sorted(want), "the set of output files changed"
     changed = [f for f in want if got[f] != want[f]]

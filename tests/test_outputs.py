@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import typing
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -13,7 +14,7 @@ import pytest
 
 from graph_factory import make_graph
 from klshuttle.errors import OutputExistsError
-from klshuttle.outputs import OUTPUTS, check_kinds, output_names, write_result
+from klshuttle.outputs import OUTPUTS, check_kinds, output_names, run_files, write_result
 from klshuttle.outputs._io import (
     edge_coordinates,
     plain,
@@ -115,6 +116,16 @@ def test_registry_names_are_the_scenario_schema_names() -> None:
     assert len(files) == len(set(files))
 
 
+def test_per_trip_tables_are_private_and_aggregates_public() -> None:
+    folders = {name: file.folder for kind in OUTPUTS.values() for name, file in kind.files.items()}
+    for name in ("trips.csv", "events.csv", "events.parquet", "requests.csv", "vehicles.csv"):
+        assert folders[name] == "private", name
+    # scenario.toml may name private input files (bookings as CSV demand)
+    assert folders["scenario.toml"] == "private"
+    for name in ("kpis.json", "report.html", "link_loads.geojson", "layers.gpkg", "run.json"):
+        assert folders[name] == "public", name
+
+
 def test_unknown_kinds_are_refused() -> None:
     assert check_kinds(("kpis", "trips")) == ["kpis", "trips"]
     with pytest.raises(ValueError, match="'maps'"):
@@ -136,22 +147,28 @@ def _result(which: list[str]) -> SimpleNamespace:
 @pytest.mark.parametrize("kinds", [["kpis"], ["trips", "vehicles"], ["events", "kpis"]])
 def test_registry_writes_exactly_the_files_of_each_kind(tmp_path: Path, kinds: list[str]) -> None:
     folder = write_result(_result(kinds), tmp_path / "o")  # type: ignore[arg-type]
-    expected = {f for kind in kinds for f in OUTPUTS[kind].files}
-    assert {p.name for p in folder.iterdir()} == expected
+    expected = {
+        f"{file.folder}/{name}" for kind in kinds for name, file in OUTPUTS[kind].files.items()
+    }
+    assert set(run_files(kinds)) == expected
+    assert {p.name for p in folder.iterdir()} == {"public", "private"}
+    written = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert written == expected
 
 
 def test_table_files_hold_exactly_the_tables(tmp_path: Path) -> None:
     folder = write_result(  # type: ignore[arg-type]
         _result(["trips", "vehicles", "events", "kpis"]), tmp_path / "o"
     )
-    assert (folder / "trips.csv").read_text() == "request_id,wait_s\n0,10.0\n1,20.123\n"
-    assert (folder / "vehicles.csv").read_text() == "vehicle,km_driven\n0,1.5\n"
-    assert (folder / "events.csv").read_text() == "time_s,event\n0.0,request\n1.5,reject\n"
-    assert json.loads((folder / "kpis.json").read_text()) == {
+    private, public = folder / "private", folder / "public"
+    assert (private / "trips.csv").read_text() == "request_id,wait_s\n0,10.0\n1,20.123\n"
+    assert (private / "vehicles.csv").read_text() == "vehicle,km_driven\n0,1.5\n"
+    assert (private / "events.csv").read_text() == "time_s,event\n0.0,request\n1.5,reject\n"
+    assert json.loads((public / "kpis.json").read_text()) == {
         "requests": 2,
         "wait_mean_s": 15.061725,
     }
-    events = pd.read_parquet(folder / "events.parquet")
+    events = pd.read_parquet(private / "events.parquet")
     assert events["event"].tolist() == ["request", "reject"]
 
 
@@ -159,7 +176,8 @@ def test_a_failing_writer_leaves_no_folder(tmp_path: Path, monkeypatch) -> None:
     def boom(*_a: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(OUTPUTS["vehicles"].files, "vehicles.csv", boom)  # type: ignore[index]
+    broken = replace(OUTPUTS["vehicles"].files["vehicles.csv"], writer=boom)
+    monkeypatch.setitem(OUTPUTS["vehicles"].files, "vehicles.csv", broken)  # type: ignore[index]
     with pytest.raises(RuntimeError):
         write_result(_result(["trips", "vehicles"]), tmp_path / "o")  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []

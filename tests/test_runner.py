@@ -12,7 +12,7 @@ import pytest
 
 from klshuttle import Router, load_scenario, simulate
 from klshuttle.errors import OutputExistsError
-from klshuttle.outputs import OUTPUTS, write_result
+from klshuttle.outputs import OUTPUTS, run_files, write_result
 from klshuttle.sim import net_tables
 from test_sim import check_invariants
 
@@ -126,23 +126,25 @@ def test_same_seed_gives_byte_identical_files(kl_env, kl_router, tmp_path: Path)
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     a = write_result(simulate(sc, router=kl_router), tmp_path / "a")
     b = write_result(simulate(sc, router=kl_router), tmp_path / "b")
-    files = sorted(p.name for p in a.iterdir())
-    assert files == sorted(p.name for p in b.iterdir())
+    files = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
     # each selected output kind writes exactly its files
-    assert set(files) == {f for kind in sc.outputs.which for f in OUTPUTS[kind].files}
+    assert set(files) == set(run_files(sc.outputs.which))
     assert {
-        "trips.csv",
-        "vehicles.csv",
-        "events.csv",
-        "link_loads.geojson",
-        "kpis.json",
-        "scenario.toml",
+        "private/trips.csv",
+        "private/vehicles.csv",
+        "private/events.csv",
+        "public/link_loads.geojson",
+        "public/kpis.json",
+        "public/layers.gpkg",
+        "private/scenario.toml",
     } <= set(files)
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     other = simulate(sc, seed=sc.seed + 1, router=kl_router)
     assert other.run_id != simulate(sc, router=kl_router).run_id
-    assert not other.trips["request_s"].equals(pd.read_csv(a / "trips.csv")["request_s"])
+    trips = pd.read_csv(a / "private" / "trips.csv")
+    assert not other.trips["request_s"].equals(trips["request_s"])
 
 
 @pytest.mark.kaiserslautern
@@ -157,13 +159,14 @@ def test_output_folder_is_never_overwritten_silently(
         write_result(res, target)
     assert (target / "notes.txt").read_text() == "mine"
     write_result(res, target, overwrite=True)
-    assert not (target / "notes.txt").exists() and (target / "trips.csv").exists()
+    assert not (target / "notes.txt").exists() and (target / "private" / "trips.csv").exists()
 
     # a writer failing half-way leaves neither a folder nor temp files
     def boom(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(OUTPUTS["geojson"].files, "link_loads.geojson", boom)
+    broken = replace(OUTPUTS["geojson"].files["link_loads.geojson"], writer=boom)
+    monkeypatch.setitem(OUTPUTS["geojson"].files, "link_loads.geojson", broken)
     with pytest.raises(RuntimeError):
         write_result(res, tmp_path / "failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -176,8 +179,9 @@ def test_each_output_kind_writes_exactly_its_files(runs, tmp_path: Path, kind: s
     outputs = res.scenario.outputs.model_copy(update={"which": [kind]})
     only = replace(res, scenario=res.scenario.model_copy(update={"outputs": outputs}))
     folder = write_result(only, tmp_path / kind)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(OUTPUTS[kind].files)
-    assert all(p.stat().st_size > 0 for p in folder.iterdir())
+    written = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert written == sorted(run_files([kind]))
+    assert all((folder / p).stat().st_size > 0 for p in written)
 
 
 @pytest.mark.kaiserslautern
@@ -193,15 +197,19 @@ def test_kpis_json_matches_the_trip_table(kl_env, kl_router, tmp_path: Path) -> 
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     res = simulate(sc, router=kl_router)
     folder = write_result(res, tmp_path / "o")
-    k = json.loads((folder / "kpis.json").read_text())
-    trips = pd.read_csv(folder / "trips.csv")
+    k = json.loads((folder / "public" / "kpis.json").read_text())
+    trips = pd.read_csv(folder / "private" / "trips.csv")
     served = trips[trips["status"] == "served"]
     assert k["served"] == len(served)
     assert k["wait_mean_s"] == pytest.approx(served["wait_s"].mean(), abs=1e-3)
     assert k["wait_p95_s"] == pytest.approx(np.percentile(served["wait_s"], 95), abs=1e-2)
     assert k["pooling_rate"] == pytest.approx(served["pooled"].mean(), abs=1e-6)
-    geo = json.loads((folder / "link_loads.geojson").read_text())
-    assert len(geo["features"]) == len(res.link_loads)
+    geo = json.loads((folder / "public" / "link_loads.geojson").read_text())
+    # published: the segments with at least k vehicles and no rider or at least k riders
+    kmin = res.scenario.privacy.min_trips
+    loads = res.link_loads
+    ok = (loads["passages"] >= kmin) & ((loads["riders"] == 0) | (loads["riders"] >= kmin))
+    assert 0 < len(geo["features"]) == int(ok.sum()) < len(loads)
     assert all(f["geometry"]["type"] == "LineString" for f in geo["features"])
 
 

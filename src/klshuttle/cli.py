@@ -150,6 +150,13 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
 
 def _scenario_options(func: Any) -> Any:
     func = click.option(
+        "--allow-personal-columns",
+        "allow_personal",
+        is_flag=True,
+        help="Read past CSV demand columns that look like personal data instead of refusing "
+        "the file (they are written nowhere). Sets privacy.allow_personal_columns.",
+    )(func)
+    func = click.option(
         "--set",
         "sets",
         multiple=True,
@@ -167,10 +174,18 @@ def _scenario_options(func: Any) -> Any:
     return func
 
 
-def _load(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: int | None) -> Any:
+def _load(
+    scenario: str,
+    osm_path: str | None,
+    sets: tuple[str, ...],
+    seed: int | None,
+    allow_personal: bool = False,
+) -> Any:
     from .scenario import load_scenario
 
     overrides = _parse_sets(sets)
+    if allow_personal:
+        overrides["privacy.allow_personal_columns"] = True
     if osm_path:
         overrides["map.osm"] = str(__import__("pathlib").Path(osm_path).resolve())
     if seed is not None:
@@ -180,7 +195,13 @@ def _load(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: int 
 
 @cli.command("validate")
 @_scenario_options
-def validate(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: int | None) -> None:
+def validate(
+    scenario: str,
+    osm_path: str | None,
+    sets: tuple[str, ...],
+    seed: int | None,
+    allow_personal: bool,
+) -> None:
     """Check a scenario and print what it resolved to on the road graph.
 
     Checks the schema, that the service area, stops and depots lie on the
@@ -190,7 +211,7 @@ def validate(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: i
     from .demand import summarize_requests
     from .resolve import resolve
 
-    sc = _load(scenario, osm_path, sets, seed)
+    sc = _load(scenario, osm_path, sets, seed, allow_personal)
     res = resolve(sc)
     print_resolved(res)
     summary = summarize_requests(res.requests, res.graph) if res.requests is not None else None
@@ -219,6 +240,7 @@ def demand(
     osm_path: str | None,
     sets: tuple[str, ...],
     seed: int | None,
+    allow_personal: bool,
     output: str | None,
     overwrite: bool,
 ) -> None:
@@ -230,7 +252,7 @@ def demand(
     from .resolve import resolve
     from .scenario import display_path
 
-    sc = _load(scenario, osm_path, sets, seed)
+    sc = _load(scenario, osm_path, sets, seed, allow_personal)
     target = Path(output) if output else Path(f"{sc.name}-requests.csv")
     if target.exists() and not overwrite:
         raise OutputExistsError(
@@ -263,15 +285,19 @@ def run(
     osm_path: str | None,
     sets: tuple[str, ...],
     seed: int | None,
+    allow_personal: bool,
     out: str | None,
     overwrite: bool,
     no_progress: bool,
 ) -> None:
     """Simulate a day of the scenario's service and write the results.
 
-    Writes trips.csv, vehicles.csv, events.csv (and .parquet), link_loads.geojson,
-    kpis.json, the resolved scenario, the land-use chain, accessibility before and
-    after and an HTML report, as the scenario's [outputs] table selects. Nothing is written if the run fails.
+    Writes the run folder as the scenario's [outputs] table selects: private/
+    (trips.csv, vehicles.csv, events.csv and .parquet, requests.csv, the
+    resolved scenario) and public/ (kpis.json, run.json, link_loads.geojson,
+    stops, the land-use chain, accessibility before and after, layers.gpkg and
+    the HTML report, aggregated as [privacy] says). Nothing is written if the
+    run fails.
     """
     from pathlib import Path
 
@@ -281,7 +307,7 @@ def run(
     from .runner import simulate
     from .scenario import display_path, format_time
 
-    sc = _load(scenario, osm_path, sets, seed)
+    sc = _load(scenario, osm_path, sets, seed, allow_personal)
     target = Path(out) if out else sc.output_folder()
     check_output_folder(target, overwrite=overwrite)
     columns = (
@@ -305,7 +331,31 @@ def run(
     print_run_summary(result)
     for w in result.resolved.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
-    console.print(f"wrote {display_path(folder)}/ (run id {result.run_id})")
+    console.print(
+        f"wrote {display_path(folder)}/ (run id {result.run_id}): public/ may be published "
+        f"(klshuttle publish), private/ holds per-trip data"
+    )
+
+
+@cli.command("publish")
+@click.argument("run_dir", type=click.Path(path_type=str))
+@click.argument("dest", type=click.Path(path_type=str))
+def publish(run_dir: str, dest: str) -> None:
+    """Copy the public part of a run folder (RUN_DIR/public/) to the new folder DEST.
+
+    Nothing from private/ is copied. DEST must not exist; it is written
+    completely or not at all.
+    """
+    from pathlib import Path
+
+    from .outputs import publish_run
+    from .scenario import display_path
+
+    files = publish_run(run_dir, dest)
+    console.print(
+        f"published {len(files)} files from {display_path(Path(run_dir))}/public/ "
+        f"to {display_path(Path(dest))}/"
+    )
 
 
 def print_run_summary(result: Any) -> None:

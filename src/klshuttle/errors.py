@@ -12,6 +12,7 @@ __all__ = [
     "MapBuildError",
     "MapSourceError",
     "OutputExistsError",
+    "PublishError",
     "RoutingError",
     "ScenarioError",
     "SnapError",
@@ -53,3 +54,7 @@ class DemandError(KlshuttleError, ValueError):
 
 class OutputExistsError(KlshuttleError, FileExistsError):
     """An output folder exists and would be overwritten."""
+
+
+class PublishError(KlshuttleError, ValueError):
+    """A run folder cannot be published (no public part, links, a target inside it)."""

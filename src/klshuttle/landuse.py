@@ -406,6 +406,11 @@ def _nearest_counts(points_m: NDArray[np.float64], centres_m: NDArray[np.float64
     return counts
 
 
+def _at_least(counts: NDArray[np.int64], k: int) -> NDArray[np.int64]:
+    """``counts`` with every count below ``k`` set to 0."""
+    return np.where(counts >= k, counts, 0)
+
+
 def _metric(lon: Any, lat: Any) -> NDArray[np.float64]:
     if len(lon) == 0:
         return np.empty((0, 2))
@@ -424,6 +429,7 @@ def landuse_impact(
     params: LandUseSpec,
     scenario_name: str,
     run_id: str,
+    min_trip_ends: int = 1,
 ) -> LandUse:
     """The land-use chain of a run, its three cases, and the central case on the map.
 
@@ -448,6 +454,10 @@ def landuse_impact(
         The scenario's ``[landuse]`` parameters.
     scenario_name, run_id
         Labels of the run, copied into the summary.
+    min_trip_ends
+        Trip ends steer where spaces are freed only at streets and car parks
+        with at least this many nearby (the runner passes ``[privacy].min_trips``:
+        fewer would point the published map at single riders' homes).
 
     Returns
     -------
@@ -490,8 +500,10 @@ def landuse_impact(
     home_m = _metric(np.where(at_home, o_lon, d_lon), np.where(at_home, o_lat, d_lat))
     dest_m = _metric(np.where(at_home, d_lon, o_lon), np.where(at_home, d_lat, o_lat))
     street_m = _metric(streets["mid_lon"], streets["mid_lat"])
-    homes_near = _nearest_counts(home_m, street_m)
-    dests_near = _nearest_counts(dest_m, street_m)
+    # privacy: a place with fewer than min_trip_ends trip ends nearby gets no spaces,
+    # so the map cannot point at one rider's home or destination
+    homes_near = _at_least(_nearest_counts(home_m, street_m), min_trip_ends)
+    dests_near = _at_least(_nearest_counts(dest_m, street_m), min_trip_ends)
     freed = central["spaces_freed"]
     home_kerb = allocate_whole(freed["home_kerb"], homes_near, kerb_room)
     dest_kerb = allocate_whole(freed["destination_kerb"], dests_near, kerb_room - home_kerb)
@@ -529,7 +541,7 @@ def landuse_impact(
         lot_spaces = np.zeros(0, dtype=np.int64)
         lot_m = np.empty((0, 2))
     lot_room = np.floor(lot_spaces * p.off_street_removable_share + 1e-9).astype(np.int64)
-    lot_dests = _nearest_counts(dest_m, lot_m)
+    lot_dests = _at_least(_nearest_counts(dest_m, lot_m), min_trip_ends)
     lot_freed = allocate_whole(freed["destination_car_park"], lot_dests, lot_room)
     lots = lots.assign(
         spaces=lot_spaces,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ._kernels.simloop import link_loads as _link_loads_kernel
+from ._kernels.simloop import link_riders as _link_riders_kernel
 from ._kernels.simstate import Net
 from .events import REASON_NAMES, EventLog, LegKind, RequestStatus
 from .graph import RoadGraph
@@ -174,8 +175,9 @@ def link_loads(log: EventLog, net: Net, graph: RoadGraph) -> pd.DataFrame:
     DataFrame
         ``edge``, ``from_osmid``, ``to_osmid``, ``name``, ``road_class``,
         ``length_m``, ``passages``, ``empty_passages``, ``passengers``
-        (passengers on board summed over passages), ``vehicle_km``,
-        ``passenger_km``.
+        (passengers on board summed over passages), ``riders`` (requests
+        whose ride covers the edge, each counted once: the count the public
+        outputs threshold), ``vehicle_km``, ``passenger_km``.
     """
     legs = log.legs
     passages, pax = _link_loads_kernel(
@@ -189,6 +191,7 @@ def link_loads(log: EventLog, net: Net, graph: RoadGraph) -> pd.DataFrame:
         legs["load"][empty_legs],
         graph.n_edges,
     )
+    riders = _link_riders(log, net, graph.n_edges)
     used = np.flatnonzero(passages > 0)
     src = graph.edge_source[used]
     length_m = graph.length_m[used]
@@ -203,9 +206,31 @@ def link_loads(log: EventLog, net: Net, graph: RoadGraph) -> pd.DataFrame:
             "passages": passages[used],
             "empty_passages": empty[used],
             "passengers": pax[used],
+            "riders": riders[used],
             "vehicle_km": passages[used] * length_m / 1000.0,
             "passenger_km": pax[used] * length_m / 1000.0,
         }
+    )
+
+
+def _link_riders(log: EventLog, net: Net, n_edges: int) -> np.ndarray:
+    """Requests on board per edge (:func:`klshuttle._kernels.simloop.link_riders`)."""
+    legs, req = log.legs, log.requests
+    n_vehicles = int(max(legs["vehicle"].max(initial=-1), req["vehicle"].max(initial=-1))) + 1
+    # legs are stored vehicle by vehicle, so each vehicle's legs are one slice
+    indptr = np.searchsorted(legs["vehicle"], np.arange(n_vehicles + 1)).astype(np.int64)
+    return _link_riders_kernel(
+        net,
+        indptr,
+        legs["t0_s"],
+        legs["t1_s"],
+        legs["from_node"],
+        legs["to_node"],
+        legs["load"],
+        req["vehicle"].astype(np.int64),
+        req["pickup_s"],
+        req["dropoff_s"],
+        n_edges,
     )
 
 

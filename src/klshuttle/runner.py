@@ -359,6 +359,7 @@ def _landuse(
         params=sc.landuse,
         scenario_name=sc.name,
         run_id=run_id,
+        min_trip_ends=sc.privacy.min_trips,
     )
 
 

@@ -148,3 +148,29 @@ def test_csv_outside_area_drop(kl_env: Path, tmp_path: Path) -> None:
     )
     assert len(res.requests) == 3
     assert any("1 trips left out" in w for w in res.warnings)
+
+
+CSV_PERSONAL = (
+    "time,origin_lon,origin_lat,dest_lon,dest_lat,name,tag\n"
+    "08:00,7.7650,49.4400,7.7700,49.4370,Anna Schmidt,anna@example.org\n"
+    "08:10,7.7600,49.4380,7.7690,49.4362,Ben Wolf,ben@example.org\n"
+)
+
+
+def test_personal_columns_are_refused_unless_allowed(kl_env: Path, tmp_path: Path) -> None:
+    folder = scenario_dir(tmp_path)
+    (folder / "bookings.csv").write_text(CSV_PERSONAL)
+    model = '[[demand.models]]\ntype = "csv"\nfile = "bookings.csv"\n'
+    with pytest.raises(DemandError) as err:
+        resolve(load_scenario(write(folder, "c.toml", HEAD + model)))
+    msg = str(err.value)
+    assert "bookings.csv" in msg and "column 'name' looks like personal data (names)" in msg
+    assert "--allow-personal-columns" in msg and "Anna" not in msg and "\n" not in msg
+    allowed = HEAD + model + "[privacy]\nallow_personal_columns = true\n"
+    req = resolve(load_scenario(write(folder, "d.toml", allowed))).requests
+    # read past: the names and the e-mail tags reach no table
+    assert len(req) == 2 and req.tag.tolist() == ["csv:trip", "csv:trip"]
+    out = tmp_path / "req.csv"
+    req.to_csv(out)
+    text = out.read_text()
+    assert "Anna" not in text and "example.org" not in text

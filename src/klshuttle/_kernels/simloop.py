@@ -426,3 +426,61 @@ def link_loads(net, leg_from, leg_to, leg_load, n_edges):
             pax_passages[e] += leg_load[g]
             x = net.edge_source[e]
     return passages, pax_passages
+
+
+@njit
+def link_riders(
+    net,
+    leg_indptr,
+    leg_t0_s,
+    leg_t1_s,
+    leg_from,
+    leg_to,
+    leg_load,
+    req_vehicle,
+    req_pickup_s,
+    req_dropoff_s,
+    n_edges,
+):
+    """Distinct requests on board per edge, from the driven legs.
+
+    A request rides the legs of its vehicle that start at or after its pickup
+    and end at or before its drop-off (and carry a load); it counts once per
+    edge however often its vehicle passes there.
+
+    Parameters
+    ----------
+    leg_indptr
+        Legs ``leg_indptr[v]:leg_indptr[v + 1]`` are vehicle ``v``'s (legs
+        sorted vehicle by vehicle).
+    req_vehicle, req_pickup_s, req_dropoff_s
+        Per request: its vehicle (-1: never served) and pickup and drop-off
+        times (NaN: not picked up or not dropped off).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_edges,)
+        Requests whose ride covers each edge.
+    """
+    riders = np.zeros(n_edges, dtype=np.int64)
+    last = np.full(n_edges, -1, dtype=np.int64)
+    for r in range(req_vehicle.shape[0]):
+        v = req_vehicle[r]
+        t_in = req_pickup_s[r]
+        t_out = req_dropoff_s[r]
+        if v < 0 or not (t_in <= t_out):  # also False for NaN
+            continue
+        for g in range(leg_indptr[v], leg_indptr[v + 1]):
+            if leg_load[g] <= 0 or leg_t0_s[g] < t_in or leg_t1_s[g] > t_out:
+                continue
+            a = leg_from[g]
+            x = leg_to[g]
+            while x != a:
+                e = net.pred_edge[a, x]
+                if e < 0:
+                    break
+                if last[e] != r:
+                    last[e] = r
+                    riders[e] += 1
+                x = net.edge_source[e]
+    return riders

@@ -1,4 +1,12 @@
-"""Prepared trips from a CSV file, validated row by row (``csv``)."""
+"""Prepared trips from a CSV file, validated row by row (``csv``).
+
+A file with columns that look like personal data (names, e-mail addresses,
+phone numbers, street addresses, dates of birth, ids that are not opaque; see
+:mod:`.personal`) is refused unless ``[privacy].allow_personal_columns`` (the
+CLI's ``--allow-personal-columns``) is set; then those columns are read past
+and never reach any output. A ``tag`` column that holds such values is read
+past in the same way. Opaque id columns (hex tokens, UUIDs) are read past.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ import numpy as np
 
 from ..errors import DemandError
 from ..scenario import CsvDemand, display_path, format_time, parse_time
+from .personal import personal_columns
 from .registry import register_model
 from .requests import format_clock
 from .trips import DemandContext, Trips
@@ -50,7 +59,17 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
         raise DemandError(
             f"{shown}: line 1: missing column(s) {', '.join(missing)} (header: {', '.join(header)})"
         )
-    unknown = [h for h in header if h not in (*_CSV_REQUIRED, *_CSV_OPTIONAL, *_CSV_IGNORED)]
+    own = (*_CSV_REQUIRED, *_CSV_OPTIONAL, *_CSV_IGNORED)
+    check = personal_columns(header, rows[1:], own=_CSV_REQUIRED + _CSV_IGNORED, free_text=("tag",))
+    if check.personal and not ctx.allow_personal_columns:
+        first = check.personal[0]
+        raise DemandError(
+            f"{shown}: line 1: column {first.column!r} looks like personal data "
+            f"({first.kind}); remove the column or pass --allow-personal-columns "
+            "(it is then read past and written nowhere)"
+        )
+    skipped = {c.column for c in check.personal} | set(check.opaque_ids)
+    unknown = [h for h in header if h not in own and h not in skipped]
     if unknown:
         raise DemandError(
             f"{shown}: line 1: unknown column {unknown[0]!r} (expected {', '.join(_CSV_REQUIRED + _CSV_OPTIONAL)})"
@@ -71,7 +90,7 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
             errors.append(f"line {line}: {len(row)} fields, the header has {len(header)}")
             continue
         ok = True
-        cell = {h: row[i].strip() for h, i in col.items()}
+        cell = {h: row[i].strip() for h, i in col.items() if h not in skipped}
         try:
             t = parse_time(float(cell["time"]) if _is_number(cell["time"]) else cell["time"])
         except ValueError as exc:

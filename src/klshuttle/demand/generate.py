@@ -62,7 +62,15 @@ def generate_requests(
             cache["f"] = features()
         return cache["f"]
 
-    ctx = DemandContext(graph, area, scenario.demand.window, feats, locate, label)
+    ctx = DemandContext(
+        graph,
+        area,
+        scenario.demand.window,
+        feats,
+        locate,
+        label,
+        allow_personal_columns=scenario.privacy.allow_personal_columns,
+    )
     s = scenario.demand.seed if seed is None else int(seed)
     streams = np.random.SeedSequence(s).spawn(len(scenario.demand.models))
     parts: list[Trips] = []

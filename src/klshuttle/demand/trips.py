@@ -49,6 +49,8 @@ class DemandContext:
     features: Callable[[], OsmFeatures]
     locate: Callable[[Any, str], tuple[float, float, str]]
     label: str = "scenario"
+    #: read past CSV columns that look like personal data instead of refusing the file
+    allow_personal_columns: bool = False
 
 
 def group_sizes(model: Any, rng: np.random.Generator, n: int) -> NDArray[np.int64]:

@@ -1,53 +1,60 @@
-"""GeoJSON files of a run: shuttle passages per road segment and the stops."""
+"""GeoJSON files of a run: shuttle passages per road segment and the stops.
+
+Both are public: they show the aggregated counts of :mod:`.privacy`
+(:func:`~.privacy.public_link_loads`, :func:`~.privacy.public_stops`). The
+``*_features`` functions also feed the layers of ``layers.gpkg``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from ._io import edge_coordinates, plain, rounded, write_geojson
-from .tables import stops_frame
+from .privacy import public_link_loads, public_stops
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    import numpy as np
-
     from ..result import Result
 
-__all__ = ["write_link_loads_geojson", "write_stops_geojson"]
+__all__ = [
+    "link_loads_features",
+    "stops_features",
+    "write_link_loads_geojson",
+    "write_stops_geojson",
+]
 
 
-class _EdgeRow(Protocol):
-    """A row of :attr:`Result.link_loads` as ``itertuples`` yields it (the edge id column)."""
+def _no_na(row: Mapping[Hashable, Any]) -> dict[str, Any]:
+    """Missing values (a count blanked by :mod:`.privacy`) as None."""
+    return {str(k): None if v is pd.NA else v for k, v in row.items()}
 
-    edge: np.integer[Any]
 
-
-def write_link_loads_geojson(result: Result, path: Path) -> None:
-    """One LineString per road edge driven, with its passages and passenger-km."""
+def link_loads_features(result: Result) -> list[dict[str, Any]]:
+    """One LineString per published road edge, with passages, riders and passenger-km."""
     graph = result.resolved.graph
-    loads = rounded(result.link_loads)
+    loads, _ = public_link_loads(result)
+    loads = rounded(loads)
     features = []
-    for row in cast("Iterator[_EdgeRow]", loads.itertuples(index=False)):
-        props = {c: plain(getattr(row, c)) for c in loads.columns}
+    for row in loads.to_dict(orient="records"):
+        edge = int(row.pop("edge"))
         features.append(
             {
                 "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": edge_coordinates(graph, int(row.edge)),
-                },
-                "properties": props,
+                "geometry": {"type": "LineString", "coordinates": edge_coordinates(graph, edge)},
+                "properties": plain(_no_na(row)),
             }
         )
-    write_geojson(features, path)
+    return features
 
 
-def write_stops_geojson(result: Result, path: Path) -> None:
-    """One Point per stop, with boardings and alightings."""
-    df = rounded(stops_frame(result))
-    features = [
+def stops_features(result: Result) -> list[dict[str, Any]]:
+    """One Point per stop, with boardings and alightings (small counts merged)."""
+    stops, _ = public_stops(result)
+    df = rounded(stops)
+    return [
         {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [float(r["lon"]), float(r["lat"])]},
@@ -55,4 +62,13 @@ def write_stops_geojson(result: Result, path: Path) -> None:
         }
         for r in df.to_dict(orient="records")
     ]
-    write_geojson(features, path)
+
+
+def write_link_loads_geojson(result: Result, path: Path) -> None:
+    """link_loads.geojson: :func:`link_loads_features`."""
+    write_geojson(link_loads_features(result), path)
+
+
+def write_stops_geojson(result: Result, path: Path) -> None:
+    """stops.geojson: :func:`stops_features`."""
+    write_geojson(stops_features(result), path)

@@ -1,7 +1,9 @@
 """Land-use files of a run: landuse.json, landuse_streets.csv, landuse.geojson.
 
 The numbers come from :func:`klshuttle.landuse.landuse_impact`, which the
-runner computes into :attr:`klshuttle.result.Result.landuse`.
+runner computes into :attr:`klshuttle.result.Result.landuse`. All three are
+public: the per-street count of trip ends nearby is blanked where it is
+between 1 and k - 1 (:func:`.privacy.public_streets`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import pandas as pd
 import shapely
 
 from ._io import edge_coordinates, plain, write_csv, write_geojson, write_json
+from .privacy import privacy_of, public_streets
 
 if TYPE_CHECKING:
     from ..landuse import LandUse
     from ..result import Result
 
 __all__ = [
+    "landuse_features",
     "streets_by_name",
     "write_landuse_geojson",
     "write_landuse_json",
@@ -68,12 +72,18 @@ def write_landuse_json(result: Result, path: Path) -> None:
 
 
 def write_landuse_streets(result: Result, path: Path) -> None:
-    """Kerb spaces and spaces freed per street, central case (:func:`streets_by_name`)."""
-    write_csv(streets_by_name(_landuse(result).streets), path)
+    """Kerb spaces and spaces freed per street (:func:`streets_by_name`), small counts blanked."""
+    streets = streets_by_name(_landuse(result).streets)
+    write_csv(public_streets(streets, privacy_of(result).min_trips)[0], path)
 
 
 def write_landuse_geojson(result: Result, path: Path) -> None:
-    """Street segments and car parks where spaces are freed (central case), with how many."""
+    """Street segments and car parks where spaces are freed (:func:`landuse_features`)."""
+    write_geojson(landuse_features(result), path)
+
+
+def landuse_features(result: Result) -> list[dict[str, Any]]:
+    """Street segments and car parks where spaces are freed, with how many."""
     _, streets, lots = _landuse(result)
     graph = result.resolved.graph
     features: list[dict[str, Any]] = []
@@ -123,4 +133,4 @@ def write_landuse_geojson(result: Result, path: Path) -> None:
                 ),
             }
         )
-    write_geojson(features, path)
+    return features

@@ -1,14 +1,22 @@
-"""The one registry of output kinds: name -> files -> writer, and the writer loop.
+"""The one registry of output kinds: name -> files -> writer and access, and the writer loop.
 
 Each output kind of ``[outputs].which`` is a name and the files it writes;
-each file has one writer ``writer(result, path)``. The writer loop
+each file has one writer ``writer(result, path)`` and is either public or
+private. A run folder holds ``public/`` (what the city may publish:
+aggregated, see :mod:`.privacy`) and ``private/`` (per-trip and per-event
+tables, the requests, the scenario with its input paths);
+``klshuttle publish`` copies ``public/`` only. The writer loop
 (:func:`write_result`), the validation of ``which`` (:func:`check_kinds`) and
 the tests all read :data:`OUTPUTS`.
 
 To add an output file: write one writer function (in :mod:`.tables`,
-:mod:`.geo`, ... or a new module) and list its file under its kind below. A
-new kind also needs its name in the scenario schema's ``[outputs].which``
-(a test checks that the two lists agree).
+:mod:`.geo`, ... or a new module) and list its file under its kind below,
+wrapped in :func:`public` or :func:`private`. A public file must not hold a
+count of 1 to k - 1 trips, a time finer than ``[privacy].time_rounding_s`` or
+any one person's origin, destination and time (take its counts from
+:mod:`.privacy`); when in doubt, private. A new kind also needs its name in
+the scenario schema's ``[outputs].which`` (a test checks that the two lists
+agree).
 """
 
 from __future__ import annotations
@@ -19,16 +27,65 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from . import accessibility_files, geo, landuse_files, report_html, tables
+from . import accessibility_files, geo, gpkg, landuse_files, report_html, tables
 from ._io import write_folder
 
 if TYPE_CHECKING:
     from ..result import Result
 
-__all__ = ["OUTPUTS", "OutputKind", "Writer", "check_kinds", "output_names", "write_result"]
+__all__ = [
+    "OUTPUTS",
+    "PRIVATE",
+    "PUBLIC",
+    "OutputFile",
+    "OutputKind",
+    "Writer",
+    "check_kinds",
+    "output_names",
+    "private",
+    "public",
+    "run_files",
+    "write_result",
+]
 
 #: Writes one file of a result: ``writer(result, path)``.
 Writer = Callable[["Result", Path], None]
+
+#: The subfolders of a run folder.
+PUBLIC = "public"
+PRIVATE = "private"
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of an output kind: its writer and whether it may be published.
+
+    Attributes
+    ----------
+    writer
+        Writes the file: ``writer(result, path)``.
+    is_public
+        True: the file goes to ``public/`` (aggregated, safe to publish);
+        False: to ``private/``.
+    """
+
+    writer: Writer
+    is_public: bool
+
+    @property
+    def folder(self) -> str:
+        """``"public"`` or ``"private"``."""
+        return PUBLIC if self.is_public else PRIVATE
+
+
+def public(writer: Writer) -> OutputFile:
+    """A file for ``public/``: aggregated, with no count of fewer than k trips."""
+    return OutputFile(writer, True)
+
+
+def private(writer: Writer) -> OutputFile:
+    """A file for ``private/``: per-trip or per-event data, input paths."""
+    return OutputFile(writer, False)
 
 
 @dataclass(frozen=True)
@@ -40,11 +97,11 @@ class OutputKind:
     name
         The name used in ``[outputs].which``.
     files
-        File name -> the writer of that file, in writing order.
+        File name -> the file (writer, public or private), in writing order.
     """
 
     name: str
-    files: Mapping[str, Writer]
+    files: Mapping[str, OutputFile]
 
 
 def _kinds(*kinds: OutputKind) -> Mapping[str, OutputKind]:
@@ -53,42 +110,52 @@ def _kinds(*kinds: OutputKind) -> Mapping[str, OutputKind]:
 
 #: Every output kind by name, in the order of the scenario schema's default.
 OUTPUTS: Mapping[str, OutputKind] = _kinds(
+    # run.json names the run (id, seed, map hash, sizes); scenario.toml may name
+    # private input files (bookings as CSV demand), so it stays private
     OutputKind(
         "scenario",
-        {"scenario.toml": tables.write_scenario_toml, "run.json": tables.write_run_json},
+        {
+            "scenario.toml": private(tables.write_scenario_toml),
+            "run.json": public(tables.write_run_json),
+        },
     ),
-    OutputKind("requests", {"requests.csv": tables.write_requests}),
+    OutputKind("requests", {"requests.csv": private(tables.write_requests)}),
     OutputKind(
         "events",
-        {"events.csv": tables.write_events_csv, "events.parquet": tables.write_events_parquet},
+        {
+            "events.csv": private(tables.write_events_csv),
+            "events.parquet": private(tables.write_events_parquet),
+        },
     ),
-    OutputKind("trips", {"trips.csv": tables.write_trips}),
-    OutputKind("vehicles", {"vehicles.csv": tables.write_vehicles}),
-    OutputKind("kpis", {"kpis.json": tables.write_kpis}),
-    OutputKind("stops", {"stops.csv": tables.write_stops_csv}),
+    OutputKind("trips", {"trips.csv": private(tables.write_trips)}),
+    OutputKind("vehicles", {"vehicles.csv": private(tables.write_vehicles)}),
+    OutputKind("kpis", {"kpis.json": public(tables.write_kpis)}),
+    OutputKind("stops", {"stops.csv": public(tables.write_stops_csv)}),
     OutputKind(
         "geojson",
         {
-            "link_loads.geojson": geo.write_link_loads_geojson,
-            "stops.geojson": geo.write_stops_geojson,
+            "link_loads.geojson": public(geo.write_link_loads_geojson),
+            "stops.geojson": public(geo.write_stops_geojson),
         },
     ),
-    OutputKind("html", {"report.html": report_html.write_html}),
+    OutputKind("html", {"report.html": public(report_html.write_html)}),
     OutputKind(
         "landuse",
         {
-            "landuse.json": landuse_files.write_landuse_json,
-            "landuse_streets.csv": landuse_files.write_landuse_streets,
-            "landuse.geojson": landuse_files.write_landuse_geojson,
+            "landuse.json": public(landuse_files.write_landuse_json),
+            "landuse_streets.csv": public(landuse_files.write_landuse_streets),
+            "landuse.geojson": public(landuse_files.write_landuse_geojson),
         },
     ),
     OutputKind(
         "accessibility",
         {
-            "accessibility.json": accessibility_files.write_accessibility_json,
-            "accessibility_grid.geojson": accessibility_files.write_accessibility_grid,
+            # residents modelled from buildings, per grid cell: no rider's trip
+            "accessibility.json": public(accessibility_files.write_accessibility_json),
+            "accessibility_grid.geojson": public(accessibility_files.write_accessibility_grid),
         },
     ),
+    OutputKind("gpkg", {"layers.gpkg": public(gpkg.write_gpkg)}),
 )
 
 
@@ -120,7 +187,8 @@ def write_result(
 ) -> Path:
     """Write the files of ``result.scenario.outputs.which`` into ``folder``.
 
-    The files are written to a temporary folder beside ``folder`` and renamed
+    Each file goes to ``folder/public/`` or ``folder/private/`` as the
+    registry says (:func:`run_files`). The files are written to a temporary folder beside ``folder`` and renamed
     into place when complete; an existing folder is replaced only with
     ``overwrite=True``.
 
@@ -147,8 +215,18 @@ def write_result(
     kinds = check_kinds(result.scenario.outputs.which)
 
     def fill(tmp: Path) -> None:
-        for kind in kinds:
-            for name, writer in OUTPUTS[kind].files.items():
-                writer(result, tmp / name)
+        (tmp / PUBLIC).mkdir()
+        (tmp / PRIVATE).mkdir()
+        for rel, file in run_files(kinds).items():
+            file.writer(result, tmp / rel)
 
     return write_folder(target, fill, overwrite=overwrite)
+
+
+def run_files(which: Iterable[str]) -> dict[str, OutputFile]:
+    """The files the kinds ``which`` write, by path in the run folder (``public/kpis.json``)."""
+    return {
+        f"{file.folder}/{name}": file
+        for kind in check_kinds(which)
+        for name, file in OUTPUTS[kind].files.items()
+    }

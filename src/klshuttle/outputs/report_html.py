@@ -5,6 +5,11 @@ distribution, fleet occupancy over the day, a map of shuttle passages per
 road segment, residents reaching key places before and after, and the
 land-use chain with its low, central and high cases. Plots are drawn with matplotlib (Agg)
 and embedded as PNG, so the page needs nothing else and opens offline.
+
+The report is public: its counts follow :mod:`.privacy` (no bar, bin or
+segment with 1 to k - 1 trips; occupancy on a grid of
+``[privacy].time_rounding_s``), and its "Privacy" section says what was
+left out or merged, and where.
 """
 
 from __future__ import annotations
@@ -13,16 +18,24 @@ import base64
 import html
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..landuse import CASES
 from ._io import write_text
+from .landuse_files import streets_by_name
+from .privacy import (
+    Suppression,
+    blank_small,
+    hourly_counts,
+    privacy_of,
+    public_link_loads,
+    public_stops,
+    public_streets,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from ..result import Result
 
 __all__ = ["render_html", "write_html"]
@@ -59,41 +72,69 @@ def _table(rows: list[tuple[str, Any]]) -> str:
     return f"<table>{body}</table>"
 
 
-def _plots(result: Result) -> dict[str, str]:
+def _plots(result: Result, notes: list[Suppression]) -> dict[str, str]:
+    """The figures as PNG data URLs; counts blanked by :mod:`.privacy`, noted in ``notes``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    p = privacy_of(result)
+    k = p.min_trips
     trips = result.trips
     served = trips["status"] == "served"
     out: dict[str, str] = {}
-    # hourly demand
-    hours = np.arange(0, 25)
+    # hourly demand: counts of 1 to k - 1 are not drawn
+    hourly, hour_notes = hourly_counts(result)
+    notes.extend(hour_notes)
+    width_h = float(hourly["start_s"].diff().iloc[-1]) / 3600 if len(hourly) > 1 else 1.0
+    x_h = hourly["start_s"].to_numpy() / 3600
+    n_served = np.nan_to_num(hourly["served"].to_numpy())
+    n_rejected = np.nan_to_num(hourly["rejected"].to_numpy())
     fig, ax = plt.subplots(figsize=(6, 3))
-    ax.hist(
-        [trips.loc[served, "request_s"] / 3600, trips.loc[~served, "request_s"] / 3600],
-        bins=cast("Sequence[float]", hours),  # the stub omits arrays, which hist takes
-        stacked=True,
-        label=["served", "rejected"],
-        color=["#2b7bba", "#d95f02"],
+    ax.bar(x_h, n_served, width=width_h, align="edge", color="#2b7bba", label="served")
+    ax.bar(
+        x_h,
+        n_rejected,
+        width=width_h,
+        bottom=n_served,
+        align="edge",
+        color="#d95f02",
+        label="rejected",
     )
+    ax.set_xlim(0, max(24.0, float(x_h[-1] + width_h)) if len(x_h) else 24.0)
     ax.set_xlabel("hour of day")
     ax.set_ylabel("requests")
     ax.legend(frameon=False)
     out["hourly"] = _png(fig)
-    # waits
+    # waits: one-minute bins, bins of 1 to k - 1 trips not drawn
     fig, ax = plt.subplots(figsize=(6, 3))
-    waits = trips.loc[served, "wait_s"].to_numpy() / 60
-    ax.hist(waits, bins=30, color="#2b7bba")
+    waits = trips.loc[served, "wait_s"].to_numpy(dtype=float) / 60
+    waits = waits[np.isfinite(waits)]
+    edges = np.arange(0.0, float(np.ceil(waits.max(initial=0.0))) + 2.0, 1.0)
+    counts, _ = np.histogram(waits, bins=edges)
+    shown = blank_small(counts, k)
+    ax.bar(edges[:-1], np.nan_to_num(shown), width=1.0, align="edge", color="#2b7bba")
     ax.set_xlabel("wait at the stop (min)")
     ax.set_ylabel("trips")
     out["waits"] = _png(fig)
-    # occupancy over the day from the legs
+    if np.isnan(shown).any():
+        notes.append(
+            Suppression(
+                "report: waits",
+                "one-minute bins",
+                int(np.isnan(shown).sum()),
+                int((counts > 0).sum()),
+                f"with 1 to {k - 1} trips not drawn",
+            )
+        )
+    # occupancy over the day from the legs, on the privacy time grid
     legs = result.log.legs
     fig, ax = plt.subplots(figsize=(6, 3))
     if len(legs["t0_s"]):
-        grid = np.arange(result.log.start_s, max(result.log.end_s, legs["t1_s"].max()) + 300, 300.0)
+        step_s = float(p.time_rounding_s)
+        start_s = np.floor(result.log.start_s / step_s) * step_s
+        grid = np.arange(start_s, max(result.log.end_s, legs["t1_s"].max()) + step_s, step_s)
         # a leg counts at every grid time in [t0, t1): +1 where it starts, -1 where it ends
         a = np.searchsorted(grid, legs["t0_s"], side="left")
         b = np.searchsorted(grid, legs["t1_s"], side="left")
@@ -101,8 +142,19 @@ def _plots(result: Result) -> dict[str, str]:
         driving = np.cumsum(np.bincount(a, minlength=n) - np.bincount(b, minlength=n))[:-1]
         load = legs["load"].astype(float)
         pax = np.cumsum(np.bincount(a, load, n) - np.bincount(b, load, n))[:-1]
+        pax_shown = blank_small(np.round(pax), k)
         ax.plot(grid / 3600, driving, label="vehicles driving", color="#555")
-        ax.plot(grid / 3600, pax, label="passengers on board", color="#2b7bba")
+        ax.plot(grid / 3600, pax_shown, label="passengers on board", color="#2b7bba")
+        if np.isnan(pax_shown).any():
+            notes.append(
+                Suppression(
+                    "report: passengers on board",
+                    f"times of the {step_s / 60:g}-minute grid",
+                    int(np.isnan(pax_shown).sum()),
+                    int((pax > 0).sum()),
+                    f"with 1 to {k - 1} passengers on board not drawn",
+                )
+            )
     ax.set_xlabel("hour of day")
     ax.legend(frameon=False)
     out["occupancy"] = _png(fig)
@@ -110,7 +162,8 @@ def _plots(result: Result) -> dict[str, str]:
     from matplotlib.collections import LineCollection
 
     graph = result.resolved.graph
-    loads = result.link_loads
+    loads, load_notes = public_link_loads(result)
+    notes.extend(load_notes)
 
     def polylines(edges: Any) -> list[Any]:
         ptr = graph.geom_indptr
@@ -269,11 +322,30 @@ def _accessibility_map(result: Result) -> str:
     return _png(fig)
 
 
+def _privacy_section(result: Result, notes: list[Suppression]) -> str:
+    """What the public outputs aggregate, and what was left out or merged, where."""
+    p = privacy_of(result)
+    items = "".join(f"<li>{html.escape(n.sentence())}</li>" for n in notes)
+    listed = f"<ul>{items}</ul>" if notes else "<p>Nothing needed to be left out or merged.</p>"
+    return f"""<h2>Privacy</h2>
+<p class="note">This report and the files in public/ count trips only where at least
+{p.min_trips} trips fall (per road segment, stop, street, hour or bin); smaller counts are
+merged into the nearest stop or left out, as listed below. Times are shown on a
+{p.time_rounding_s / 60:g}-minute grid. Per-trip tables stay in private/.</p>
+{listed}"""
+
+
 def render_html(result: Result, landuse: dict[str, Any] | None = None) -> str:
     """The report as one HTML string."""
     sc = result.scenario
     k = result.kpis
-    plots = _plots(result)
+    notes: list[Suppression] = []
+    plots = _plots(result, notes)
+    notes.extend(public_stops(result)[1])
+    if result.landuse is not None:
+        streets = streets_by_name(result.landuse.streets)
+        notes.extend(public_streets(streets, privacy_of(result).min_trips)[1])
+    privacy = _privacy_section(result, notes)
     kpi_rows = [
         ("requests", k["requests"]),
         ("served", k["served"]),
@@ -313,6 +385,7 @@ Map data © OpenStreetMap contributors (ODbL).</p>
 <img src="{plots["map"]}" alt="map of passages">
 {acc}
 {lu}
+{privacy}
 </body></html>
 """
 

@@ -10,18 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from .._version import __version__
 from ._io import rounded, write_csv, write_json, write_text
+from .privacy import public_stops
 
 if TYPE_CHECKING:
     from ..result import Result
 
 __all__ = [
     "run_info",
-    "stops_frame",
     "write_events_csv",
     "write_events_parquet",
     "write_kpis",
@@ -53,18 +50,6 @@ def run_info(result: Result) -> dict[str, Any]:
         "requests": len(result.trips),
         "vehicles": len(result.vehicles),
     }
-
-
-def stops_frame(result: Result) -> pd.DataFrame:
-    """The stops of the service with the passengers boarding and alighting at each."""
-    stops = result.resolved.stops.to_frame()
-    served = result.trips[result.trips["status"] == "served"]
-    boardings = served.groupby("pickup_stop")["passengers"].sum()
-    alightings = served.groupby("dropoff_stop")["passengers"].sum()
-    names = stops["name"].astype(str)
-    stops["boardings"] = names.map(boardings).fillna(0).astype(np.int64).to_numpy()
-    stops["alightings"] = names.map(alightings).fillna(0).astype(np.int64).to_numpy()
-    return stops
 
 
 def write_scenario_toml(result: Result, path: Path) -> None:
@@ -115,5 +100,5 @@ def write_kpis(result: Result, path: Path) -> None:
 
 
 def write_stops_csv(result: Result, path: Path) -> None:
-    """:func:`stops_frame` as CSV."""
-    write_csv(stops_frame(result), path)
+    """The stops with boardings and alightings, small counts merged (:func:`.privacy.public_stops`)."""
+    write_csv(public_stops(result)[0], path)

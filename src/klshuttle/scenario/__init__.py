@@ -23,16 +23,17 @@ Tables (see ``scenarios/base.toml`` for a commented example):
     ``[service.on_demand]`` rules and/or ``[[service.lines]]``.
 ``[demand]``
     ``seed``, the time ``window`` and one or more ``[[demand.models]]``.
-``[dispatch]``, ``[landuse]``, ``[accessibility]``, ``[outputs]``
+``[dispatch]``, ``[landuse]``, ``[accessibility]``, ``[outputs]``, ``[privacy]``
     dispatcher and rebalancing, land-use chain parameters, destinations and
-    thresholds of the accessibility measure, output folder.
+    thresholds of the accessibility measure, output folder, the aggregation of
+    the public outputs.
 
 Defaults come from ``shared/DOMAIN.md``; each names its source beside it.
 Values not found there are marked "assumption" with the reasoning.
 
 Modules: ``base`` (value types, the base spec, times, points), ``area``,
 ``map``, ``vehicles`` (presets), ``fleet``, ``service``, ``demand`` (one spec
-per demand model), ``dispatch``, ``landuse``, ``outputs``, ``spec`` (the whole
+per demand model), ``dispatch``, ``landuse``, ``outputs``, ``privacy``, ``spec`` (the whole
 :class:`Scenario`), ``filepaths`` (the file-path keys, found in the specs),
 ``loading`` (TOML, ``extends``, ``--set``), ``messages`` (error lines) and
 ``runid``.
@@ -78,6 +79,7 @@ from .loading import load_scenario, scenario_from_dict
 from .map import MapSpec
 from .messages import display_path
 from .outputs import OUTPUT_KINDS, OutputsSpec
+from .privacy import PrivacySpec
 from .service import (
     LineSpec,
     NamedStops,
@@ -121,6 +123,7 @@ __all__ = [
     "PointSpec",
     "PointStops",
     "PolygonArea",
+    "PrivacySpec",
     "Scenario",
     "ServiceAreaSpec",
     "ServiceSpec",

@@ -24,6 +24,7 @@ OUTPUT_KINDS = (
     "html",
     "landuse",
     "accessibility",
+    "gpkg",
 )
 
 

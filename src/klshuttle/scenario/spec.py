@@ -17,6 +17,7 @@ from .fleet import FleetSpec
 from .landuse import LandUseSpec
 from .map import MapSpec
 from .outputs import OutputsSpec
+from .privacy import PrivacySpec
 from .runid import scenario_run_id
 from .service import ServiceSpec
 
@@ -41,6 +42,7 @@ class Scenario(SpecModel):
     landuse: LandUseSpec = Field(default_factory=LandUseSpec)
     accessibility: AccessibilitySpec = Field(default_factory=AccessibilitySpec)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    privacy: PrivacySpec = Field(default_factory=PrivacySpec)
 
     _source_path: Path | None = PrivateAttr(default=None)
     _chain: tuple[Path, ...] = PrivateAttr(default=())
@@ -100,8 +102,8 @@ class Scenario(SpecModel):
     def run_id(self, seed: int | None = None) -> str:
         """A short stable hash of what the run computes: content and seed.
 
-        ``name``, ``description`` and ``outputs`` do not change results and are
-        left out; files the scenario reads (the OSM map, CSV, GTFS, zones) enter
+        ``name``, ``description``, ``outputs`` and ``privacy`` do not change
+        the simulation and are left out; files the scenario reads (the OSM map, CSV, GTFS, zones) enter
         by their content hash, never by path or modification time.
         """
         return scenario_run_id(self, seed)
