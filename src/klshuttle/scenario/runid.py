@@ -32,7 +32,7 @@ def scenario_run_id(scenario: Scenario, seed: int | None = None) -> str:
     See :meth:`Scenario.run_id <klshuttle.scenario.Scenario.run_id>`.
     """
     data = scenario.content()
-    for key in ("name", "description", "outputs"):
+    for key in ("name", "description", "outputs", "sweep"):
         data.pop(key, None)
     data["demand"]["seed"] = scenario.seed if seed is None else int(seed)
     data["map"]["osm"] = _map_fingerprint(scenario.map.source)

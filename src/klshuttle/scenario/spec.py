@@ -18,6 +18,7 @@ from .map import MapSpec
 from .outputs import OutputsSpec
 from .runid import scenario_run_id
 from .service import ServiceSpec
+from .sweep import SweepSpec
 
 __all__ = ["Scenario"]
 
@@ -39,6 +40,7 @@ class Scenario(SpecModel):
     dispatch: DispatchSpec = Field(default_factory=DispatchSpec)
     landuse: LandUseSpec = Field(default_factory=LandUseSpec)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
+    sweep: SweepSpec | None = None
 
     _source_path: Path | None = PrivateAttr(default=None)
     _chain: tuple[Path, ...] = PrivateAttr(default=())
