@@ -25,7 +25,7 @@ from ..runner import simulate
 from ..scenario import Scenario
 from .runfiles import is_finished
 
-__all__ = ["RunReport", "clear_networks", "run_task"]
+__all__ = ["RunReport", "clear_networks", "run_task", "warm_network"]
 
 #: Networks (graph, router) a worker keeps; a sweep over build settings needs a few.
 MAX_NETWORKS = 2
@@ -112,3 +112,13 @@ def run_task(scenario: Scenario, folder: str, network_key: str) -> RunReport:
         if not is_finished(target):
             raise
     return RunReport(run_id, True, os.getpid(), built, time.perf_counter() - t0)
+
+
+def warm_network(scenario: Scenario, network_key: str) -> int:
+    """Load the road graph and routing tables of ``network_key`` in this worker.
+
+    For benchmarks and long-lived clusters: the first run on a worker then
+    pays nothing for them. Returns the process id.
+    """
+    _network(network_key, scenario)
+    return os.getpid()
