@@ -10,6 +10,7 @@ doubled.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -312,11 +313,15 @@ def test_interrupted_client_then_restart_gives_the_same_sweep(
     assert len(done) < 8
     assert proc.returncode == 130, err
     assert not (folder / "sweep.csv").exists(), "no sweep table from an unfinished sweep"
-    time.sleep(1.0)  # a run the cluster was executing may still land: it counts once
     before = _finished(folder)
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    assert f"8 runs: {len(before)} finished before, {8 - len(before)} run now" in result.stdout
+    # a run the cluster was executing when the client stopped may still land
+    # before the restart looks: it then counts as finished, once
+    counts = re.search(r"8 runs: (\d+) finished before, (\d+) run now", result.stdout)
+    assert counts is not None, result.stdout
+    skipped, ran = int(counts.group(1)), int(counts.group(2))
+    assert skipped >= len(before) and skipped + ran == 8
     assert {k: v for k, v in _finished(folder).items() if k in before} == before, "rerun"
     assert (folder / "sweep.csv").read_bytes() == (serial / "sweep.csv").read_bytes()
     _no_run_missing_or_doubled(folder)

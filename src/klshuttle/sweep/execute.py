@@ -112,7 +112,7 @@ def prepare_folder(folder: Path, plan: SweepPlan) -> None:
 
 
 def _clean_stale(folder: Path, run_ids: list[str]) -> None:
-    """Remove temporary folders that a killed run left beside its run folder."""
+    """Remove temporary folders that killed runs left beside the finished run folders."""
     runs = folder / RUNS
     for run_id in run_ids:
         for stale in runs.glob(f".{run_id}.*"):
@@ -214,7 +214,6 @@ def run_sweep(
     target = Path(folder) if folder is not None else default_folder(plan)
     prepare_folder(target, plan)
     run_ids = plan.run_ids
-    _clean_stale(target, run_ids)
     first: dict[str, RunTask] = {}
     for t in plan.tasks:
         first.setdefault(t.run_id, t)
@@ -245,5 +244,8 @@ def run_sweep(
             done(
                 run_task(t.scenario, str(run_folder(target, t.run_id)), plan.network_keys[t.run_id])
             )
+    # only now: a task of an interrupted client may still be writing into one
+    # (once every run is finished, such a task can only fail to rename its copy)
+    _clean_stale(target, run_ids)
     write_tables(plan, target, lambda run_id: run_folder(target, run_id))
     return SweepOutcome(target, len(run_ids), skipped, tuple(reports))
