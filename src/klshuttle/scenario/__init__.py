@@ -27,13 +27,15 @@ Tables (see ``scenarios/base.toml`` for a commented example):
     dispatcher and rebalancing, land-use chain parameters, destinations and
     thresholds of the accessibility measure, output folder, the aggregation of
     the public outputs.
+``[sweep]``
+    the parameter grid and replications of ``klshuttle sweep`` (not part of the run id).
 
 Defaults come from ``shared/DOMAIN.md``; each names its source beside it.
 Values not found there are marked "assumption" with the reasoning.
 
 Modules: ``base`` (value types, the base spec, times, points), ``area``,
 ``map``, ``vehicles`` (presets), ``fleet``, ``service``, ``demand`` (one spec
-per demand model), ``dispatch``, ``landuse``, ``outputs``, ``privacy``, ``spec`` (the whole
+per demand model), ``dispatch``, ``landuse``, ``outputs``, ``privacy``, ``sweep``, ``spec`` (the whole
 :class:`Scenario`), ``filepaths`` (the file-path keys, found in the specs),
 ``loading`` (TOML, ``extends``, ``--set``), ``messages`` (error lines) and
 ``runid``.
@@ -91,6 +93,7 @@ from .service import (
     VirtualStops,
 )
 from .spec import Scenario
+from .sweep import SweepSpec
 from .vehicles import VEHICLE_MODELS
 
 __all__ = [
@@ -131,6 +134,7 @@ __all__ = [
     "StopsAroundArea",
     "StopsSpec",
     "StreetsArea",
+    "SweepSpec",
     "TimeProfile",
     "TimeWindow",
     "TrainTimes",

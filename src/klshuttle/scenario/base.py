@@ -139,7 +139,8 @@ class SpecModel(BaseModel):
                 if key not in cls.model_fields:
                     close = suggest(str(key), known, n=1)
                     hint = f"did you mean {close[0]!r}? " if close else ""
-                    if not close and str(key) in _ELSEWHERE:
+                    if str(key) in _ELSEWHERE:
+                        # a known misplaced key says more than a similar name
                         hint = f"it belongs in {_ELSEWHERE[str(key)]}; "
                     raise PydanticCustomError(
                         "unknown_key",

@@ -121,6 +121,31 @@ def _load_chain(
     return merged, (*chain, path)
 
 
+def _set_key(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``data[dotted]``; a numeric part indexes an array (``demand.models.0.trips_per_day``)."""
+    keys = dotted.split(".")
+    node: Any = data
+    for i, k in enumerate(keys):
+        last = i == len(keys) - 1
+        if isinstance(node, list):
+            if not k.isdigit() or int(k) >= len(node):
+                raise ScenarioError(
+                    f"--set {dotted}: {k} is not an index of the array "
+                    f"{'.'.join(keys[:i])} (0 to {len(node) - 1})"
+                )
+            if last:
+                node[int(k)] = value
+            else:
+                node = node[int(k)]
+            continue
+        if last:
+            node[k] = value
+            return
+        node = node.setdefault(k, {})
+        if not isinstance(node, dict | list):
+            raise ScenarioError(f"--set {dotted}: {k} is not a table")
+
+
 def load_scenario(
     path: str | os.PathLike[str], *, overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
@@ -132,7 +157,8 @@ def load_scenario(
         The scenario TOML file.
     overrides
         Optional dotted keys to set after merging, e.g. ``{"fleet.vehicles": 30}``
-        (the command line's ``--set``).
+        (the command line's ``--set``); a number indexes an array, e.g.
+        ``{"demand.models.0.trips_per_day": 800}``.
 
     Returns
     -------
@@ -150,15 +176,8 @@ def load_scenario(
     data, chain = _load_chain(resolved, (), origin)
     if overrides:
         for dotted, value in overrides.items():
-            keys = dotted.split(".")
-            node = data
-            for k in keys[:-1]:
-                nxt = node.setdefault(k, {})
-                if not isinstance(nxt, dict):
-                    raise ScenarioError(f"--set {dotted}: {k} is not a table")
-                node = nxt
-            node[keys[-1]] = value
-            origin[tuple(keys)] = Path("--set")
+            _set_key(data, dotted, value)
+            origin[tuple(dotted.split("."))] = Path("--set")
     data.setdefault("name", resolved.stem)
     try:
         scenario = Scenario.model_validate(data)

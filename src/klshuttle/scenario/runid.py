@@ -48,7 +48,8 @@ def scenario_run_id(scenario: _Hashable, seed: int | None = None) -> str:
     See :meth:`Scenario.run_id <klshuttle.scenario.Scenario.run_id>`.
     """
     data = scenario.content()
-    for key in ("name", "description", "outputs", "privacy"):
+    # privacy changes what public files show (and where land use places spaces): in the id
+    for key in ("name", "description", "outputs", "sweep"):
         data.pop(key, None)
     data["demand"]["seed"] = scenario.seed if seed is None else int(seed)
     data["map"]["osm"] = _map_fingerprint(scenario.map.source)

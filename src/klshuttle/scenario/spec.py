@@ -20,6 +20,7 @@ from .outputs import OutputsSpec
 from .privacy import PrivacySpec
 from .runid import scenario_run_id
 from .service import ServiceSpec
+from .sweep import SweepSpec
 
 __all__ = ["Scenario"]
 
@@ -43,6 +44,7 @@ class Scenario(SpecModel):
     accessibility: AccessibilitySpec = Field(default_factory=AccessibilitySpec)
     outputs: OutputsSpec = Field(default_factory=OutputsSpec)
     privacy: PrivacySpec = Field(default_factory=PrivacySpec)
+    sweep: SweepSpec | None = None
 
     _source_path: Path | None = PrivateAttr(default=None)
     _chain: tuple[Path, ...] = PrivateAttr(default=())
