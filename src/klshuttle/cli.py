@@ -303,6 +303,12 @@ def demand(
     help="Run N seeded replications (a sweep with no grid) and print 95 % intervals.",
 )
 @_dask_options
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "de"]),
+    default=None,
+    help="Language of report.html and this summary (default: the scenario's [outputs].lang).",
+)
 def run(
     scenario: str,
     osm_path: str | None,
@@ -315,6 +321,7 @@ def run(
     replications: int | None,
     workers: int | None,
     scheduler: str | None,
+    lang: str | None,
 ) -> None:
     """Simulate a day of the scenario's service and write the results.
 
@@ -335,6 +342,8 @@ def run(
     from .runner import simulate
     from .scenario import display_path, format_time
 
+    if lang is not None:
+        sets = (*sets, f'outputs.lang="{lang}"')
     if replications is not None:
         if allow_personal:
             sets = (*sets, "privacy.allow_personal_columns=true")
@@ -593,68 +602,87 @@ def print_comparison(table: Any) -> None:
     )
 
 
-def print_run_summary(result: Any) -> None:
-    """The KPIs of a run as a table."""
+def print_run_summary(result: Any, lang: str | None = None) -> None:
+    """The KPIs of a run as a table, in ``lang`` (default: the scenario's ``[outputs].lang``).
+
+    Times people feel in minutes, shares in %, numbers formatted as in the report.
+    """
+    from .outputs.report.fmt import km, minutes, num, pct
+    from .outputs.report.i18n import reason, tr
+
+    lang = lang or result.scenario.outputs.lang
     k = result.kpis
-
-    def num(value: Any, fmt: str) -> str:
-        return "-" if value is None else format(value, fmt)
-
     table = Table(
-        title=f"Run {result.scenario.name} (seed {result.seed})",
+        title=tr("t.run", lang, name=result.scenario.name, seed=result.seed),
         show_header=False,
         title_justify="left",
     )
     table.add_column("KPI")
     table.add_column("value", justify="right")
     rows = [
-        ("requests", f"{k['requests']:,}"),
-        ("served", f"{k['served']:,} ({num(k['served_share'], '.1%')})"),
+        (tr("k.requests", lang), num(k["requests"], lang)),
+        (tr("k.served", lang), f"{num(k['served'], lang)} ({pct(k['served_share'], lang, 1)})"),
         (
-            "wait mean / 95th pct",
-            f"{num(k['wait_mean_s'], '.0f')} s / {num(k['wait_p95_s'], '.0f')} s",
+            tr("t.wait", lang),
+            f"{minutes(k['wait_mean_s'], lang)} / {minutes(k['wait_p95_s'], lang)}",
         ),
-        ("ride mean", f"{num(k['ride_mean_s'], '.0f')} s"),
-        ("detour (ride / direct)", num(k["detour_mean"], ".2f")),
-        ("pooling rate", num(k["pooling_rate"], ".1%")),
-        ("vehicles", f"{k['vehicles']}"),
-        ("vehicle-km (empty share)", f"{k['vehicle_km']:,.0f} ({num(k['empty_share'], '.1%')})"),
-        ("passenger-km", f"{k['passenger_km']:,.0f}"),
-        ("passengers per vehicle-hour", num(k["passengers_per_vehicle_hour"], ".2f")),
-        ("vehicle-km per passenger-km", num(k["vehicle_km_per_passenger_km"], ".2f")),
+        (tr("k.ride_mean", lang), minutes(k["ride_mean_s"], lang)),
+        (tr("k.detour", lang), num(k["detour_mean"], lang, 2)),
+        (tr("k.pooling", lang), pct(k["pooling_rate"], lang, 1)),
+        (tr("k.vehicles", lang), num(k["vehicles"], lang)),
+        (
+            tr("t.vkm_empty", lang),
+            f"{km(k['vehicle_km'], lang)} ({pct(k['empty_share'], lang, 1)})",
+        ),
+        (tr("k.pkm", lang), km(k["passenger_km"], lang)),
+        (tr("k.pax_per_vh", lang), num(k["passengers_per_vehicle_hour"], lang, 2)),
+        (tr("t.vkm_per_pkm", lang), num(k["vehicle_km_per_passenger_km"], lang, 2)),
     ]
-    for reason, n in k["rejections"].items():
-        rows.append((f"  rejected: {reason}", f"{n:,}"))
+    for name, n in k["rejections"].items():
+        rows.append((tr("t.rejected", lang, reason=reason(name, lang)), num(n, lang)))
     for name, value in rows:
         table.add_row(name, value)
     timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
-    print_benefit_summary(result)
+    print_benefit_summary(result, lang)
     console.print(f"[dim]{timings}[/dim]")
 
 
-def print_benefit_summary(result: Any) -> None:
+def print_benefit_summary(result: Any, lang: str = "en") -> None:
     """Residents reaching the key places (rounded to 100) and the land-use chain's figures."""
+    from .outputs.report.fmt import num, signed
+    from .outputs.report.i18n import tr
+
     if getattr(result, "accessibility", None) is not None:
         from .outputs.accessibility_files import headline
 
         for name, before, after, minutes in headline(result.accessibility.summary):
             console.print(
-                f"residents within {minutes:g} min of the {name}: "
-                f"{round(before, -2):,} -> {round(after, -2):,}"
+                tr(
+                    "t.residents",
+                    lang,
+                    minutes=num(minutes, lang),
+                    name=name,
+                    before=num(round(before, -2), lang),
+                    after=num(round(after, -2), lang),
+                )
             )
     if getattr(result, "landuse", None) is not None:
         cases = result.landuse.summary["cases"]
 
-        def rng(key: str, fmt: str) -> str:
-            lo, c, hi = (cases[k][key] for k in ("low", "central", "high"))
-            return f"{format(c, fmt)} ({format(lo, fmt)} to {format(hi, fmt)})"
+        def rng(key: str, show: Any) -> str:
+            lo, c, hi = (show(cases[k][key]) for k in ("low", "central", "high"))
+            return tr("t.range", lang, c=c, lo=lo, hi=hi)
 
         console.print(
-            "land use, central (low to high case): cars given up "
-            f"{rng('cars_given_up', '.1f')}, parking spaces {rng('spaces_freed_total', ',')}, "
-            f"m² {rng('area_freed_m2_total', ',.0f')}; net vehicle-km a day "
-            f"{rng('net_vehicle_km', '+,.0f')}"
+            tr(
+                "t.landuse",
+                lang,
+                cars=rng("cars_given_up", lambda v: num(v, lang, 1)),
+                spaces=rng("spaces_freed_total", lambda v: num(v, lang)),
+                area=rng("area_freed_m2_total", lambda v: num(v, lang)),
+                net=rng("net_vehicle_km", lambda v: signed(v, lang)),
+            )
         )
         for w in result.landuse.summary["warnings"]:
             console.print(f"[yellow]warning:[/yellow] land use: {w}")

@@ -32,10 +32,13 @@ class OutputsSpec(SpecModel):
     """``[outputs]``: where results go and which files are written.
 
     ``folder`` is relative to the working directory and may use ``{name}``,
-    ``{run_id}`` and ``{seed}``.
+    ``{run_id}`` and ``{seed}``. ``lang`` is the language of report.html and
+    of the terminal summary (``"en"`` or ``"de"``; ``klshuttle run --lang``
+    overrides it). Neither enters the run id.
     """
 
     folder: Annotated[Str, Field(min_length=1)] = "results/{name}-{run_id}"
+    lang: Literal["en", "de"] = "en"
     which: list[Literal[OUTPUT_KINDS]] = Field(  # type: ignore[valid-type]
         default_factory=lambda: list(OUTPUT_KINDS)
     )
