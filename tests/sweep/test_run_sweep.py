@@ -9,6 +9,7 @@ doubled.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -180,7 +181,14 @@ def test_serial_sweep_tables(serial: Path, tiny: Path) -> None:
     assert (table.groupby("replication")["seed"].nunique() == 1).all()
     assert set(table["fleet.vehicles"]) == {2, 3}
     assert (table["vehicles"] == table["fleet.vehicles"]).all()
-    assert (table["landuse_area_freed_m2"] > 0).all()
+    # land-use totals are the central case of each run's own landuse.json
+    for row in table.itertuples():
+        lu = json.loads((serial / RUNS / row.run_id / "public" / "landuse.json").read_text())
+        central = lu["cases"]["central"]
+        assert row.landuse_area_freed_m2 == pytest.approx(central["area_freed_m2_total"])
+        assert row.landuse_parking_spaces_freed == central["spaces_freed_total"]
+        net = lu["vehicle_km_per_day"]["net_change"]["central"]
+        assert row.landuse_vehicle_km_net_change == pytest.approx(net)
     # summary: one row per grid point and KPI, the mean of its 4 runs
     row = summary[(summary["point"] == 1) & (summary["kpi"] == "wait_mean_s")].iloc[0]
     runs = table.loc[table["point"] == 1, "wait_mean_s"]

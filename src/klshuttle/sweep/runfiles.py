@@ -33,13 +33,15 @@ PUBLIC_SUBFOLDERS = ("", "public")
 #: kpis.json keys that name the run rather than measure it.
 _ID_KEYS = ("scenario", "run_id", "seed", "mode")
 
-#: Land-use totals of landuse.json: column name -> key path.
+#: Land-use totals of landuse.json (the four-step chain): column name -> key path.
 LANDUSE_TOTALS: dict[str, tuple[str, ...]] = {
-    "landuse_car_trips_avoided_per_day": ("car_trips_avoided_per_day",),
-    "landuse_cars_replaced": ("cars_replaced", "estimate"),
-    "landuse_parking_spaces_freed": ("parking_spaces_freed", "total"),
-    "landuse_area_freed_m2": ("area_freed_m2", "total"),
-    "landuse_vehicle_km_net_change": ("vehicle_km_per_day", "net_change"),
+    "landuse_car_trips_avoided_per_day": ("cases", "central", "car_trips_avoided"),
+    "landuse_cars_given_up": ("cases", "central", "cars_given_up"),
+    "landuse_parking_spaces_freed": ("cases", "central", "spaces_freed_total"),
+    "landuse_parking_spaces_freed_low": ("cases", "low", "spaces_freed_total"),
+    "landuse_parking_spaces_freed_high": ("cases", "high", "spaces_freed_total"),
+    "landuse_area_freed_m2": ("cases", "central", "area_freed_m2_total"),
+    "landuse_vehicle_km_net_change": ("vehicle_km_per_day", "net_change", "central"),
 }
 
 
