@@ -11,6 +11,7 @@ __all__ = [
     "KlshuttleError",
     "MapBuildError",
     "MapSourceError",
+    "OutputError",
     "OutputExistsError",
     "RoutingError",
     "ScenarioError",
@@ -53,3 +54,7 @@ class DemandError(KlshuttleError, ValueError):
 
 class OutputExistsError(KlshuttleError, FileExistsError):
     """An output folder exists and would be overwritten."""
+
+
+class OutputError(KlshuttleError):
+    """An output cannot be written: a file in the way, no permission, a full disk."""

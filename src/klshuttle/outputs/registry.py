@@ -20,12 +20,21 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import geo, landuse_files, report_html, tables
-from ._io import write_folder
+from .folders import check_output_folder, write_folder
 
 if TYPE_CHECKING:
     from ..result import Result
 
-__all__ = ["OUTPUTS", "OutputKind", "Writer", "check_kinds", "output_names", "write_result"]
+__all__ = [
+    "OUTPUTS",
+    "OutputKind",
+    "Writer",
+    "check_kinds",
+    "check_result_folder",
+    "output_names",
+    "result_file_names",
+    "write_result",
+]
 
 #: Writes one file of a result: ``writer(result, path)``.
 Writer = Callable[["Result", Path], None]
@@ -90,6 +99,21 @@ def output_names() -> tuple[str, ...]:
     return tuple(OUTPUTS)
 
 
+def result_file_names() -> frozenset[str]:
+    """Every file name a result folder may hold (what ``--overwrite`` may replace)."""
+    return frozenset(name for kind in OUTPUTS.values() for name in kind.files)
+
+
+def check_result_folder(folder: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse, before a run, a result folder that cannot or may not be written.
+
+    An existing folder is replaced (with ``overwrite``) only when it is a
+    klshuttle result: its ``run.json`` and nothing but the files of
+    :data:`OUTPUTS`. See :func:`klshuttle.outputs.folders.check_output_folder`.
+    """
+    check_output_folder(Path(folder), overwrite=overwrite, known=result_file_names())
+
+
 def check_kinds(which: Iterable[str]) -> list[str]:
     """``which`` as a list, if every name is an output kind.
 
@@ -115,7 +139,8 @@ def write_result(
 
     The files are written to a temporary folder beside ``folder`` and renamed
     into place when complete; an existing folder is replaced only with
-    ``overwrite=True``.
+    ``overwrite=True``, and only when it is a klshuttle result
+    (:func:`check_result_folder`).
 
     Parameters
     ----------
@@ -134,7 +159,10 @@ def write_result(
     Raises
     ------
     OutputExistsError
-        ``folder`` exists and ``overwrite`` is False.
+        ``folder`` exists and ``overwrite`` is False or it is not a klshuttle
+        result, or it appeared while the files were written.
+    OutputError
+        ``folder`` cannot be written (a file on the way, no permission, a full disk).
     """
     target = Path(folder) if folder is not None else result.scenario.output_folder(result.seed)
     kinds = check_kinds(result.scenario.outputs.which)
@@ -144,4 +172,4 @@ def write_result(
             for name, writer in OUTPUTS[kind].files.items():
                 writer(result, tmp / name)
 
-    return write_folder(target, fill, overwrite=overwrite)
+    return write_folder(target, fill, overwrite=overwrite, known=result_file_names())

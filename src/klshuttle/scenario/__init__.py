@@ -57,6 +57,7 @@ from .base import (
     parse_time,
 )
 from .demand import (
+    MAX_TRIPS,
     CsvDemand,
     DemandModel,
     DemandSpec,
@@ -70,7 +71,7 @@ from .demand import (
     ZoneSpec,
 )
 from .dispatch import DispatchSpec
-from .fleet import EnergySpec, FleetSpec, VehicleSpec
+from .fleet import MAX_CAPACITY, MAX_VEHICLES, EnergySpec, FleetSpec, VehicleSpec
 from .landuse import LandUseSpec
 from .loading import load_scenario, scenario_from_dict
 from .map import MapSpec
@@ -91,6 +92,9 @@ from .vehicles import VEHICLE_MODELS
 
 __all__ = [
     "KEXI_HOURS",
+    "MAX_CAPACITY",
+    "MAX_TRIPS",
+    "MAX_VEHICLES",
     "OUTPUT_KINDS",
     "VEHICLE_MODELS",
     "BboxArea",

@@ -8,6 +8,7 @@ that names them, applies ``--set`` overrides and validates the result.
 from __future__ import annotations
 
 import copy
+import errno
 import os
 import re
 import tomllib
@@ -34,6 +35,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise ScenarioError(f"{shown}: is a folder, not a scenario file") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError(f"{shown}: symbolic link loop, not a scenario file") from None
         raise ScenarioError(f"{shown}: cannot read ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8")
@@ -41,6 +44,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(f"{shown}: invalid TOML: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", msg)
@@ -145,7 +150,12 @@ def load_scenario(
         With one line naming the file, the key path and what was expected.
     """
     file = Path(path).expanduser()
-    resolved = file.resolve()
+    try:
+        resolved = file.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop before Python 3.13
+        raise ScenarioError(
+            f"{display_path(file)}: symbolic link loop, not a scenario file"
+        ) from None
     origin: dict[tuple[str, ...], Path] = {}
     data, chain = _load_chain(resolved, (), origin)
     if overrides:
