@@ -205,7 +205,7 @@ def _load(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: int 
 
     overrides = _parse_sets(sets)
     if osm_path:
-        overrides["map.osm"] = str(__import__("pathlib").Path(osm_path).resolve())
+        overrides["map.osm"] = __import__("os").path.realpath(osm_path)
     if seed is not None:
         overrides["demand.seed"] = seed
     return load_scenario(scenario, overrides=overrides or None)
