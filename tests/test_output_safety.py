@@ -223,6 +223,18 @@ def test_write_folder_reports_os_errors_in_one_line(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_failing_rename_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    from klshuttle.outputs import folders
+
+    def refuse(src: Path, dst: Path) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied", str(dst))
+
+    monkeypatch.setattr(folders, "rename_noreplace", refuse)
+    with pytest.raises(OutputError, match=r"cannot put .*o in place: Permission denied"):
+        write_folder(tmp_path / "a" / "o", lambda f: None, overwrite=False)
+    assert list(tmp_path.iterdir()) == []  # neither the temporary folder nor the parent
+
+
 def test_demand_output_file_checks(work: Path, tmp_path: Path) -> None:
     (work / "f").write_text("a file")
     before = tree(tmp_path)

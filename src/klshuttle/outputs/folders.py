@@ -217,8 +217,8 @@ def _check_ours(folder: Path, known: Collection[str] | None) -> None:
         )
 
 
-def _make_parents(folder: Path) -> list[Path]:
-    """Create the missing parents of ``folder``; return those created, deepest first."""
+def _make_parents(folder: Path, created: list[Path]) -> None:
+    """Create the missing parents of ``folder``, adding each to ``created`` (deepest first)."""
     missing = []
     parent = folder.parent
     while not os.path.lexists(parent):
@@ -226,7 +226,7 @@ def _make_parents(folder: Path) -> list[Path]:
         parent = parent.parent
     for p in reversed(missing):
         p.mkdir()
-    return missing
+        created.insert(0, p)
 
 
 def write_folder(
@@ -268,8 +268,11 @@ def write_folder(
     created: list[Path] = []
     tmp: Path | None = None
     try:
-        created = _make_parents(target)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            _make_parents(target, created)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        except OSError as exc:
+            raise OutputError(f"cannot create {shown}: {exc.strerror or exc}") from None
         try:
             fill(tmp)
         except OSError as exc:
@@ -279,7 +282,14 @@ def write_folder(
             ) from None
         os.chmod(tmp, 0o755)
         with _signals_held():
-            _publish(tmp, target, overwrite=overwrite, known=known)
+            try:
+                _publish(tmp, target, overwrite=overwrite, known=known)
+            except OutputExistsError:
+                raise
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot put {shown} in place: {exc.strerror or exc}; nothing was written"
+                ) from None
     except BaseException:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
