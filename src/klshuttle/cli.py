@@ -501,7 +501,11 @@ def print_demand_summary(summary: Any, res: Any, *, title: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``klshuttle`` command."""
     install_signal_handlers()
-    cli.main(args=argv, prog_name="klshuttle", standalone_mode=True)
+    try:
+        cli.main(args=argv, prog_name="klshuttle", standalone_mode=True)
+    except Interrupted as exc:  # outside a command (parsing the arguments)
+        click.echo("terminated" if exc.signum == signal.SIGTERM else "interrupted", err=True)
+        sys.exit(128 + exc.signum)
 
 
 if __name__ == "__main__":  # pragma: no cover
