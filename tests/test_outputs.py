@@ -73,14 +73,18 @@ def test_edge_coordinates_follow_the_edge_geometry() -> None:
     assert edge_coordinates(g, 0) == [[7.1234568, 49.1], [7.2, 49.9876543]]
 
 
+RUN = '{"run_id": "abc", "klshuttle_version": "0"}'
+
+
 def test_folder_write_is_atomic(tmp_path: Path) -> None:
     target = tmp_path / "out"
 
     def fill(folder: Path) -> None:
+        (folder / "run.json").write_text(RUN)
         (folder / "a.txt").write_text("a")
 
     assert write_folder(target, fill, overwrite=False) == target
-    assert [p.name for p in target.iterdir()] == ["a.txt"]
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt", "run.json"]
     # an existing folder stays as it is without overwrite
     with pytest.raises(OutputExistsError, match="--overwrite"):
         write_folder(target, fill, overwrite=False)
@@ -96,10 +100,15 @@ def test_folder_write_is_atomic(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="disk full"):
         write_folder(target, fail, overwrite=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
-    assert [p.name for p in target.iterdir()] == ["a.txt"]
-    # overwrite replaces the whole folder
-    write_folder(target, lambda f: (f / "b.txt").write_text("b"), overwrite=True)
-    assert [p.name for p in target.iterdir()] == ["b.txt"]
+    assert sorted(p.name for p in target.iterdir()) == ["a.txt", "run.json"]
+
+    # overwrite replaces the whole folder, since klshuttle wrote it (its run.json)
+    def fill_b(folder: Path) -> None:
+        (folder / "run.json").write_text(RUN)
+        (folder / "b.txt").write_text("b")
+
+    write_folder(target, fill_b, overwrite=True)
+    assert sorted(p.name for p in target.iterdir()) == ["b.txt", "run.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     (tmp_path / "file").write_text("x")
     with pytest.raises(OutputExistsError, match="not a folder"):

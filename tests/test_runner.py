@@ -154,12 +154,18 @@ def test_output_folder_is_never_overwritten_silently(
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     res = simulate(sc, router=kl_router)
     target = write_result(res, tmp_path / "out")
-    (target / "notes.txt").write_text("mine")
+    (target / "kpis.json").write_text("{}")
     with pytest.raises(OutputExistsError, match="--overwrite"):
         write_result(res, target)
-    assert (target / "notes.txt").read_text() == "mine"
+    assert (target / "kpis.json").read_text() == "{}"
     write_result(res, target, overwrite=True)
-    assert not (target / "notes.txt").exists() and (target / "private" / "trips.csv").exists()
+    assert (target / "public" / "kpis.json").read_text() != "{}"
+    assert (target / "private" / "trips.csv").exists()
+    # a file klshuttle did not write keeps the folder from being replaced
+    (target / "notes.txt").write_text("mine")
+    with pytest.raises(OutputExistsError, match=r"notes\.txt"):
+        write_result(res, target, overwrite=True)
+    assert (target / "notes.txt").read_text() == "mine"
 
     # a writer failing half-way leaves neither a folder nor temp files
     def boom(*_a, **_k):

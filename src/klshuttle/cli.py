@@ -2,13 +2,17 @@
 
 This is the only module that configures logging. User mistakes
 (:class:`~klshuttle.errors.KlshuttleError`) are printed as one line on stderr
-with exit code 1; usage errors exit with code 2 (click's convention).
+with exit code 1; usage errors exit with code 2 (click's convention). Ctrl-C
+(SIGINT) and SIGTERM print one line and exit with 130 and 143 after the
+files being written are removed (:func:`main` installs the handlers).
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+from types import FrameType
 from typing import Any
 
 import click
@@ -23,6 +27,27 @@ __all__ = ["cli", "main"]
 console = Console(stderr=False, highlight=False)
 
 
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: unwinds the run so that cleanups run, then exits."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    # further signals would break the cleanup that this one starts
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise Interrupted(signum)
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted` (the command line only)."""
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+
 class _Group(click.Group):
     """A click group that turns klshuttle errors into one-line messages."""
 
@@ -35,6 +60,9 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except Interrupted as exc:
+            click.echo("terminated" if exc.signum == signal.SIGTERM else "interrupted", err=True)
+            ctx.exit(128 + exc.signum)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -145,6 +173,10 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, Any]:
             out[key] = tomllib.loads(f"v = {text.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             out[key] = text.strip()
+        except RecursionError:
+            raise click.BadParameter(
+                f"{key}: the value is nested too deeply", param_hint="--set"
+            ) from None
     return out
 
 
@@ -187,7 +219,7 @@ def _load(
     if allow_personal:
         overrides["privacy.allow_personal_columns"] = True
     if osm_path:
-        overrides["map.osm"] = str(__import__("pathlib").Path(osm_path).resolve())
+        overrides["map.osm"] = __import__("os").path.realpath(osm_path)
     if seed is not None:
         overrides["demand.seed"] = seed
     return load_scenario(scenario, overrides=overrides or None)
@@ -226,9 +258,11 @@ def validate(
     """
     from .demand import summarize_requests
     from .resolve import resolve
+    from .runner import check_memory
 
     sc = _load(scenario, osm_path, sets, seed, allow_personal)
     res = resolve(sc)
+    check_memory(res)
     print_resolved(res)
     summary = summarize_requests(res.requests, res.graph) if res.requests is not None else None
     if summary is not None:
@@ -264,18 +298,13 @@ def demand(
     from pathlib import Path
 
     from .demand import summarize_requests
-    from .errors import OutputExistsError
+    from .outputs import check_output_file
     from .resolve import resolve
     from .scenario import display_path
 
     sc = _load(scenario, osm_path, sets, seed, allow_personal)
     target = Path(output) if output else Path(f"{sc.name}-requests.csv")
-    if target.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{display_path(target)} exists; pass --overwrite or choose another path with -o"
-        )
-    if target.exists() and target.is_dir():
-        raise OutputExistsError(f"{display_path(target)} is a folder; give a file path with -o")
+    check_output_file(target, overwrite=overwrite)
     res = resolve(sc)
     assert res.requests is not None
     res.requests.to_csv(target, overwrite=overwrite)
@@ -294,7 +323,11 @@ def demand(
     default=None,
     help="Result folder (default: the scenario's [outputs].folder).",
 )
-@click.option("--overwrite", is_flag=True, help="Replace an existing result folder.")
+@click.option(
+    "--overwrite",
+    is_flag=True,
+    help="Replace an existing result folder (only one klshuttle wrote: its run.json and files).",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar (for logs and CI).")
 @click.option(
     "--replications",
@@ -338,7 +371,7 @@ def run(
 
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .outputs import check_output_folder, write_result
+    from .outputs import check_result_folder, write_result
     from .runner import simulate
     from .scenario import display_path, format_time
 
@@ -353,7 +386,7 @@ def run(
         return
     sc = _load(scenario, osm_path, sets, seed, allow_personal)
     target = Path(out) if out else sc.output_folder()
-    check_output_folder(target, overwrite=overwrite)
+    check_result_folder(target, overwrite=overwrite)
     columns = (
         TextColumn("simulating {task.description}"),
         BarColumn(),
@@ -809,7 +842,12 @@ def print_demand_summary(summary: Any, res: Any, *, title: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``klshuttle`` command."""
-    cli.main(args=argv, prog_name="klshuttle", standalone_mode=True)
+    install_signal_handlers()
+    try:
+        cli.main(args=argv, prog_name="klshuttle", standalone_mode=True)
+    except Interrupted as exc:  # outside a command (parsing the arguments)
+        click.echo("terminated" if exc.signum == signal.SIGTERM else "interrupted", err=True)
+        sys.exit(128 + exc.signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,6 +11,7 @@ __all__ = [
     "KlshuttleError",
     "MapBuildError",
     "MapSourceError",
+    "OutputError",
     "OutputExistsError",
     "PublishError",
     "RoutingError",
@@ -58,3 +59,7 @@ class OutputExistsError(KlshuttleError, FileExistsError):
 
 class PublishError(KlshuttleError, ValueError):
     """A run folder cannot be published (no public part, links, a target inside it)."""
+
+
+class OutputError(KlshuttleError):
+    """An output cannot be written: a file in the way, no permission, a full disk."""

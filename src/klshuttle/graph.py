@@ -11,6 +11,7 @@ edges leaving node ``u`` are ``indptr[u]:indptr[u + 1]``, edge ``k`` ends at
 from __future__ import annotations
 
 import json
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -375,16 +376,19 @@ class RoadGraph:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
         arrays = {name: getattr(self, name) for name in _ARRAY_FIELDS}
-        with tmp.open("wb") as fh:
-            np.savez(
-                fh,
-                **arrays,
-                road_class_names=np.array(self.road_class_names, dtype=str),
-                street_names=np.array(self.street_names, dtype=str),
-                meta=np.array(json.dumps(dict(self.meta), sort_keys=True)),
-                format_version=np.array(GRAPH_FORMAT_VERSION),
-            )
-        tmp.replace(path)
+        try:
+            with tmp.open("wb") as fh:
+                np.savez(
+                    fh,
+                    **arrays,
+                    road_class_names=np.array(self.road_class_names, dtype=str),
+                    street_names=np.array(self.street_names, dtype=str),
+                    meta=np.array(json.dumps(dict(self.meta), sort_keys=True)),
+                    format_version=np.array(GRAPH_FORMAT_VERSION),
+                )
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> RoadGraph:
@@ -403,6 +407,8 @@ class RoadGraph:
                 kwargs["road_class_names"] = tuple(str(s) for s in data["road_class_names"])
                 kwargs["street_names"] = tuple(str(s) for s in data["street_names"])
                 kwargs["meta"] = json.loads(str(data["meta"]))
-        except (OSError, KeyError, ValueError) as exc:
+            return cls(**kwargs)
+        except (OSError, KeyError, ValueError, TypeError, IndexError, EOFError) as exc:
             raise MapBuildError(f"{path}: not a readable klshuttle graph ({exc})") from exc
-        return cls(**kwargs)
+        except zipfile.BadZipFile as exc:  # a truncated or overwritten file
+            raise MapBuildError(f"{path}: not a readable klshuttle graph ({exc})") from exc

@@ -50,7 +50,7 @@ from .mapconfig import (
     resolve_map_source,
 )
 from .mapconfig import OSM_SUFFIXES as _OSM_SUFFIXES
-from .paths import cache_dir, file_sha256
+from .paths import cache_dir, file_sha256, save_to_cache
 
 __all__ = [
     "DEFAULT_ROAD_CLASSES",
@@ -158,7 +158,7 @@ def load_map(
         try:
             graph = RoadGraph.load(cache_file)
         except MapBuildError:
-            log.warning("ignoring unreadable cache file %s", cache_file)
+            log.warning("rebuilding the unreadable graph cache %s", cache_file)
         else:
             meta = dict(graph.meta)
             meta.update(
@@ -170,7 +170,7 @@ def load_map(
     meta.update(cache_hit=False, cache_file=str(cache_file) if use_cache else None)
     graph = _with_meta(graph, meta)
     if use_cache:
-        graph.save(cache_file)
+        save_to_cache(graph.save, cache_file, "graph")
     return graph
 
 

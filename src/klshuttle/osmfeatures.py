@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -26,7 +27,7 @@ from numpy.typing import NDArray
 from .errors import MapSourceError
 from .graph import to_metric
 from .maps import MapSource, resolve_map_source
-from .paths import cache_dir, file_sha256
+from .paths import cache_dir, file_sha256, save_to_cache
 
 if TYPE_CHECKING:
     from osmium.osm import TagList
@@ -176,14 +177,17 @@ class OsmFeatures:
         arrays = {k: getattr(self, k) for k in _FIELDS}
         import json
 
-        with tmp.open("wb") as fh:
-            np.savez(
-                fh,
-                **arrays,
-                meta=np.array(json.dumps(self.meta, sort_keys=True)),
-                format_version=np.array(FEATURES_FORMAT_VERSION),
-            )
-        tmp.replace(path)
+        try:
+            with tmp.open("wb") as fh:
+                np.savez(
+                    fh,
+                    **arrays,
+                    meta=np.array(json.dumps(self.meta, sort_keys=True)),
+                    format_version=np.array(FEATURES_FORMAT_VERSION),
+                )
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: Path) -> OsmFeatures:
@@ -251,12 +255,12 @@ def load_features(
     if use_cache and cache_file.is_file():
         try:
             return OsmFeatures.load(cache_file)
-        except (OSError, ValueError, KeyError):
-            log.warning("ignoring unreadable features cache %s", cache_file)
+        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
+            log.warning("rebuilding the unreadable features cache %s", cache_file)
     feats = _extract(src.path)
     feats.meta.update(source=str(src.path), content_sha256=digest)
     if use_cache:
-        feats.save(cache_file)
+        save_to_cache(feats.save, cache_file, "features")
     return feats
 
 

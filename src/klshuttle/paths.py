@@ -9,10 +9,16 @@ The cache of compiled road graphs is ``$KLSHUTTLE_CACHE_DIR`` if set, else
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["cache_dir", "file_sha256", "maps_dir"]
+from .errors import MapSourceError
+
+__all__ = ["cache_dir", "file_sha256", "maps_dir", "save_to_cache"]
+
+log = logging.getLogger(__name__)
 
 
 def _checkout_root() -> Path | None:
@@ -35,11 +41,36 @@ def maps_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Return the folder for compiled road graphs (created on demand by writers)."""
+    """Return the folder for compiled road graphs (created on demand by writers).
+
+    Raises
+    ------
+    MapSourceError
+        ``$KLSHUTTLE_CACHE_DIR`` names something that is not a folder.
+    """
     env = os.environ.get("KLSHUTTLE_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    return maps_dir() / "cache"
+    folder = Path(env).expanduser() if env else maps_dir() / "cache"
+    if os.path.lexists(folder) and not folder.is_dir():
+        where = f"KLSHUTTLE_CACHE_DIR={env}" if env else str(folder)
+        raise MapSourceError(f"{where} is not a folder; the map cache needs a folder there")
+    return folder
+
+
+def save_to_cache(save: Callable[[Path], None], path: Path, what: str) -> None:
+    """Write a cache entry with ``save(path)``; if it cannot be written, warn and go on.
+
+    A cache only saves time, so a read-only or full cache folder costs a
+    rebuild next time, never the command.
+    """
+    try:
+        save(path)
+    except OSError as exc:
+        log.warning(
+            "cannot write the %s cache %s (%s); going on without it",
+            what,
+            path,
+            exc.strerror or exc,
+        )
 
 
 def file_sha256(path: Path) -> str:

@@ -28,6 +28,7 @@ from .accessibility import (
     accessibility,
     service_levels,
 )
+from .demand.trips import BYTES_PER_REQUEST
 from .dispatch import DemandRebalancer, dispatch_params_from_spec
 from .errors import ScenarioError
 from .events import EVENT_NAMES, REASON_NAMES, EventKind, EventLog, RejectReason
@@ -42,13 +43,42 @@ from .resolve import ResolvedScenario, resolve
 from .result import Result
 from .routing import Router
 from .scenario import FeederDemand, PointSpec, Scenario, display_path
-from .sim import FleetInput, OnDemandSimulation, TripInput, net_tables
+from .shortest_paths import available_memory_bytes, fmt_bytes
+from .sim import FleetInput, OnDemandSimulation, TripInput, net_tables, vehicle_state_bytes
 from .walknet import load_walk_graph
 
-__all__ = ["Result", "prepare_trips", "simulate"]
+__all__ = ["Result", "check_memory", "prepare_trips", "simulate"]
 
 #: Progress callback: (simulated time s, service start s, service end s).
 Progress = Callable[[float, float, float], None]
+
+
+def check_memory(resolved: ResolvedScenario) -> None:
+    """Refuse, before allocating, a run whose state does not fit in the memory.
+
+    The estimate is the vehicles' state (:func:`klshuttle.sim.vehicle_state_bytes`
+    per vehicle, growing with the road nodes and the capacity) plus
+    :data:`klshuttle.demand.trips.BYTES_PER_REQUEST` per request, against the
+    memory available now (the routing tables check themselves).
+
+    Raises
+    ------
+    ScenarioError
+        One line naming ``fleet.vehicles``, the estimate and the memory available.
+    """
+    sc = resolved.scenario
+    n_requests = 0 if resolved.requests is None else len(resolved.requests)
+    per_vehicle = vehicle_state_bytes(resolved.graph.n_nodes, sc.fleet.vehicle.capacity)
+    need = sc.fleet.vehicles * per_vehicle + n_requests * BYTES_PER_REQUEST
+    avail = available_memory_bytes()
+    if avail is not None and need > avail:
+        label = display_path(sc.source_path) if sc.source_path else sc.name
+        raise ScenarioError(
+            f"{label}: fleet.vehicles: {sc.fleet.vehicles:,} vehicles of capacity "
+            f"{sc.fleet.vehicle.capacity} on {resolved.graph.n_nodes:,} road nodes with "
+            f"{n_requests:,} requests need about {fmt_bytes(need)} of memory, more than "
+            f"the {fmt_bytes(avail)} available"
+        )
 
 
 def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, TripInput]:
@@ -226,6 +256,7 @@ def simulate(
     seed = scenario.seed if seed is None else int(seed)
     if resolved is None:
         resolved = resolve(scenario, seed=seed)
+    check_memory(resolved)
     timings["resolve"] = time.perf_counter() - t0
     t = time.perf_counter()
     if router is None:

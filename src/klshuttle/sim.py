@@ -51,10 +51,22 @@ __all__ = [
     "OnDemandSimulation",
     "TripInput",
     "net_tables",
+    "vehicle_state_bytes",
 ]
 
 #: Rebalancing policies as scenarios spell them (``dispatch.rebalancing``), and their codes.
 REBALANCING = {"none": REBALANCE_NONE, "depot": REBALANCE_DEPOT, "demand": REBALANCE_DEMAND}
+
+
+def vehicle_state_bytes(n_nodes: int, capacity: int) -> int:
+    """Bytes of simulation state per vehicle of :class:`OnDemandSimulation`.
+
+    Each vehicle keeps its current path (a node and a time per road node), a
+    plan of ``4 x capacity + 8`` stops (node, request, kind, time) and its
+    passengers on board.
+    """
+    max_plan = 4 * capacity + 8
+    return 12 * n_nodes + 17 * max_plan + 4 * max(capacity, 1) + 64
 
 
 def net_tables(router: Any) -> Net:

@@ -115,7 +115,7 @@ def test_csv_bad_rows_name_line_and_column(
         ("time,origin_lon,origin_lat,dest_lon,dest_lat\n", "no trips (only a header"),
         (
             "time,origin_lon,origin_lat,dest_lon,dest_lat,passengers\n08:00,7.765,49.44,7.77,49.437,0\n",
-            "line 2, column passengers: expected a whole number >= 1, got '0'",
+            "line 2, column passengers: expected a whole number from 1 to 300, got '0'",
         ),
     ],
 )

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DemandError
-from ..scenario import CsvDemand, display_path, format_time, parse_time
+from ..scenario import MAX_CAPACITY, CsvDemand, display_path, format_time, parse_time
 from .personal import personal_columns
 from .registry import register_model
 from .requests import format_clock
@@ -124,10 +124,15 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
         if "passengers" in cell and cell["passengers"] != "":
             try:
                 pax = int(cell["passengers"])
-                if pax < 1:
+                if not 1 <= pax <= MAX_CAPACITY:
                     raise ValueError
             except ValueError:
-                bad(line, "passengers", f"expected a whole number >= 1, got {cell['passengers']!r}")
+                bad(
+                    line,
+                    "passengers",
+                    f"expected a whole number from 1 to {MAX_CAPACITY}, "
+                    f"got {cell['passengers'][:30]!r}",
+                )
                 ok = False
         tag = cell.get("tag") or "trip"
         if ok and coords[0:2] == coords[2:4]:

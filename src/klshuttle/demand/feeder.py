@@ -12,7 +12,15 @@ from ..osmfeatures import BUILDING_RESIDENTIAL
 from ..scenario import FeederDemand
 from .gtfs import read_gtfs_train_times
 from .registry import register_model
-from .trips import DemandContext, Pool, Trips, building_pool, group_sizes, tag_array
+from .trips import (
+    DemandContext,
+    Pool,
+    Trips,
+    building_pool,
+    check_trip_count,
+    group_sizes,
+    tag_array,
+)
 
 __all__ = ["feeder_trips"]
 
@@ -42,6 +50,12 @@ def feeder_trips(
             tuple(model.gtfs.route_types),
             where=f"{ctx.label}: {where}.gtfs",
         )
+    check_trip_count(
+        len(departures) * model.riders_per_departure + len(arrivals) * model.riders_per_arrival,
+        f"{ctx.label}: {where}.riders_per_departure",
+        f"{model.riders_per_departure:,} x {len(departures):,} departures + "
+        f"{model.riders_per_arrival:,} x {len(arrivals):,} arrivals",
+    )
     homes = building_pool(ctx, BUILDING_RESIDENTIAL, where, "residential buildings")
     hx, hy = to_metric(lon, lat)
     far = np.hypot(homes.x - hx, homes.y - hy) >= model.min_distance_m

@@ -39,6 +39,14 @@ def _gtfs_table(feed: Path, name: str, where: str, required: bool = True) -> pd.
                 )
     except FileNotFoundError:
         raise DemandError(f"{where}: GTFS feed not found: {display_path(feed)}") from None
+    except pd.errors.EmptyDataError:
+        raise DemandError(
+            f"{where}: {name} of {display_path(feed)} is empty (no header, no rows)"
+        ) from None
+    except OSError as exc:
+        raise DemandError(
+            f"{where}: cannot read {name} of {display_path(feed)} ({exc.strerror or exc})"
+        ) from None
     except (zipfile.BadZipFile, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DemandError(f"{where}: cannot read {name} of {display_path(feed)} ({exc})") from None
 

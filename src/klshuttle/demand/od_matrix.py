@@ -14,10 +14,10 @@ from numpy.typing import NDArray
 
 from ..errors import DemandError
 from ..graph import to_lonlat, to_metric
-from ..scenario import OdMatrixDemand, display_path
+from ..scenario import MAX_TRIPS, OdMatrixDemand, display_path
 from .profile import sample_times
 from .registry import register_model
-from .trips import DemandContext, Pool, Trips, group_sizes, tag_array
+from .trips import DemandContext, Pool, Trips, check_trip_count, group_sizes, tag_array
 
 __all__ = ["od_matrix_trips"]
 
@@ -34,9 +34,22 @@ def _read_zones(model: OdMatrixDemand, ctx: DemandContext, where: str) -> list[t
         features = data["features"] if data.get("type") == "FeatureCollection" else [data]
     except (json.JSONDecodeError, UnicodeDecodeError, AttributeError, KeyError) as exc:
         raise DemandError(f"{shown}: not a GeoJSON FeatureCollection ({exc})") from None
+    except RecursionError:
+        raise DemandError(f"{shown}: not a GeoJSON FeatureCollection (nested too deeply)") from None
+    if not isinstance(features, list):
+        raise DemandError(
+            f"{shown}: features must be a list of GeoJSON features, got {type(features).__name__}"
+        )
     zones = []
     for i, feat in enumerate(features):
+        if not isinstance(feat, dict):
+            raise DemandError(
+                f"{shown}: feature {i}: expected a GeoJSON feature (an object), "
+                f"got {type(feat).__name__}"
+            )
         props = feat.get("properties") or {}
+        if not isinstance(props, dict):
+            raise DemandError(f"{shown}: feature {i}: properties must be an object")
         if model.zone_property not in props:
             raise DemandError(f"{shown}: feature {i} has no property {model.zone_property!r}")
         try:
@@ -66,7 +79,11 @@ def _read_matrix(
     shown = display_path(path)
     if not path.is_file():
         raise DemandError(f"{ctx.label}: {where}.matrix_file: file not found: {shown}")
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DemandError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
+    rows = list(csv.reader(io.StringIO(text)))
     if not rows or [h.strip() for h in rows[0]] != ["origin", "destination", "trips"]:
         raise DemandError(f"{shown}: line 1: expected the header origin,destination,trips")
     index = {z: i for i, z in enumerate(names)}
@@ -80,11 +97,16 @@ def _read_matrix(
         for column, z in (("origin", o), ("destination", d)):
             if z not in index:
                 raise DemandError(f"{shown}: line {line}, column {column}: unknown zone {z!r}")
-        if not t.isdigit():
+        if not (t.isascii() and t.isdigit()) or int(t) > MAX_TRIPS:
             raise DemandError(
-                f"{shown}: line {line}, column trips: expected a whole number >= 0, got {t!r}"
+                f"{shown}: line {line}, column trips: expected a whole number from 0 to "
+                f"{MAX_TRIPS:,}, got {t[:30]!r}"
             )
         m[index[o], index[d]] += int(t)
+        if m[index[o], index[d]] > MAX_TRIPS:
+            raise DemandError(
+                f"{shown}: line {line}: {o} -> {d} adds up to more than {MAX_TRIPS:,} trips"
+            )
     if m.sum() == 0:
         raise DemandError(f"{shown}: the matrix holds no trips")
     return m
@@ -103,6 +125,8 @@ def od_matrix_trips(
     zones = _read_zones(model, ctx, where)
     names = [z for z, _ in zones]
     m = _read_matrix(model, names, ctx, where)
+    key = "matrix_file" if model.matrix_file is not None else "matrix"
+    check_trip_count(int(m.sum()), f"{ctx.label}: {where}.{key}", "the sum of the matrix")
     needed = np.flatnonzero((m.sum(axis=1) + m.sum(axis=0)) > 0)
     # each zone clipped to the service area, in metres
     clipped: dict[np.intp, Any] = {}

@@ -13,7 +13,15 @@ from ..osmfeatures import BUILDING_COMMERCIAL, BUILDING_RESIDENTIAL
 from ..scenario import OsmDemand
 from .profile import sample_times
 from .registry import register_model
-from .trips import DemandContext, Pool, Trips, building_pool, group_sizes, tag_array
+from .trips import (
+    DemandContext,
+    Pool,
+    Trips,
+    building_pool,
+    check_trip_count,
+    group_sizes,
+    tag_array,
+)
 
 __all__ = ["osm_trips"]
 
@@ -26,6 +34,7 @@ def osm_trips(model: OsmDemand, ctx: DemandContext, rng: np.random.Generator, wh
     leaves home with the profile's outbound share of its hour.
     """
     name = model.name or model.type
+    check_trip_count(model.trips_per_day, f"{ctx.label}: {where}.trips_per_day", "trips_per_day")
     homes = building_pool(ctx, BUILDING_RESIDENTIAL, where, "residential buildings")
     times, p_out = sample_times(
         rng,

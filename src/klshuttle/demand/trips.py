@@ -18,11 +18,53 @@ from ..errors import DemandError
 from ..graph import RoadGraph
 from ..osmfeatures import OsmFeatures
 from ..scenario import TimeWindow
+from ..shortest_paths import available_memory_bytes, fmt_bytes
 
 if TYPE_CHECKING:
     from ..area import ServiceArea
 
-__all__ = ["DemandContext", "Pool", "Trips", "building_pool", "group_sizes", "tag_array"]
+__all__ = [
+    "BYTES_PER_REQUEST",
+    "DemandContext",
+    "Pool",
+    "Trips",
+    "building_pool",
+    "check_trip_count",
+    "group_sizes",
+    "tag_array",
+]
+
+#: Memory a request takes over a whole run, in bytes: 1e6 requests of the
+#: Kaiserslautern map peak at about 2 GB (demand, routing, the event log, the
+#: tables), 1e5 at about 0.3 GB over the map and kernels.
+BYTES_PER_REQUEST = 2_000
+
+
+def check_trip_count(n: int, where: str, what: str) -> None:
+    """Refuse, before anything is drawn, more trips than the machine's memory holds.
+
+    Parameters
+    ----------
+    n
+        Trips a model asks for.
+    where
+        ``file: key`` of the count, for the message.
+    what
+        How the count came about, e.g. ``"trips_per_day"`` or ``"10 x 120 trains"``.
+
+    Raises
+    ------
+    DemandError
+        ``n`` requests need more than the available memory
+        (:data:`BYTES_PER_REQUEST` each).
+    """
+    need = n * BYTES_PER_REQUEST
+    avail = available_memory_bytes()
+    if avail is not None and need > avail:
+        raise DemandError(
+            f"{where}: {n:,} trips ({what}) need about {fmt_bytes(need)} of memory to "
+            f"simulate, more than the {fmt_bytes(avail)} available; ask for fewer"
+        )
 
 
 @dataclass

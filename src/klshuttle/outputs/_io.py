@@ -1,26 +1,21 @@
 """The shared file writers of the outputs: CSV, JSON, GeoJSON, text; atomic folders.
 
 Files carry no timestamps and fixed number formats, so the same scenario and
-seed give byte-identical files. A result folder is written into a temporary
-folder beside the target and renamed into place when complete, so a failed
-run leaves no partial output, and an existing folder is replaced only when
-the caller says so.
+seed give byte-identical files. Result folders are written atomically by
+:func:`write_folder` (:mod:`.folders`: checked before the run, replaced only
+when klshuttle wrote them).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import OutputExistsError
+from .folders import check_output_folder, write_folder
 
 if TYPE_CHECKING:
     from ..graph import RoadGraph
@@ -39,63 +34,6 @@ __all__ = [
 
 # decimals per column kind, so that floats print the same everywhere
 _DECIMALS = {"_s": 3, "_m": 2, "_km": 4, "_lon": 7, "_lat": 7, "lon": 7, "lat": 7}
-
-
-def check_output_folder(folder: Path, *, overwrite: bool) -> None:
-    """Refuse early if ``folder`` exists and may not be replaced.
-
-    Raises
-    ------
-    OutputExistsError
-        The folder exists (and ``overwrite`` is False), or it is a file.
-    """
-    if folder.exists() and not folder.is_dir():
-        raise OutputExistsError(f"{folder} exists and is not a folder")
-    if folder.exists() and not overwrite:
-        raise OutputExistsError(
-            f"{folder} exists; pass --overwrite to replace it or --out to write elsewhere"
-        )
-
-
-def write_folder(target: Path, fill: Callable[[Path], None], *, overwrite: bool) -> Path:
-    """Write a folder atomically: ``fill`` writes into a temporary folder, renamed when done.
-
-    Parameters
-    ----------
-    target
-        The folder to create (or replace).
-    fill
-        Writes the files into the folder it is given.
-    overwrite
-        Replace ``target`` if it exists.
-
-    Returns
-    -------
-    Path
-        ``target``.
-
-    Raises
-    ------
-    OutputExistsError
-        ``target`` exists and ``overwrite`` is False.
-    """
-    check_output_folder(target, overwrite=overwrite)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        fill(tmp)
-        os.chmod(tmp, 0o755)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-            tmp.rename(target)
-            shutil.rmtree(old)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
 
 
 def rounded(df: pd.DataFrame) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from . import accessibility_files, geo, gpkg, landuse_files, report_html, tables
-from ._io import write_folder
+from .folders import check_output_folder, write_folder
 
 if TYPE_CHECKING:
     from ..result import Result
@@ -41,9 +41,11 @@ __all__ = [
     "OutputKind",
     "Writer",
     "check_kinds",
+    "check_result_folder",
     "output_names",
     "private",
     "public",
+    "result_file_names",
     "run_files",
     "write_result",
 ]
@@ -164,6 +166,21 @@ def output_names() -> tuple[str, ...]:
     return tuple(OUTPUTS)
 
 
+def result_file_names() -> frozenset[str]:
+    """Every file a result folder may hold, by path in it (what ``--overwrite`` may replace)."""
+    return frozenset(run_files(OUTPUTS))
+
+
+def check_result_folder(folder: str | Path, *, overwrite: bool = False) -> None:
+    """Refuse, before a run, a result folder that cannot or may not be written.
+
+    An existing folder is replaced (with ``overwrite``) only when it is a
+    klshuttle result: its ``run.json`` and nothing but the files of
+    :data:`OUTPUTS`. See :func:`klshuttle.outputs.folders.check_output_folder`.
+    """
+    check_output_folder(Path(folder), overwrite=overwrite, known=result_file_names())
+
+
 def check_kinds(which: Iterable[str]) -> list[str]:
     """``which`` as a list, if every name is an output kind.
 
@@ -190,7 +207,8 @@ def write_result(
     Each file goes to ``folder/public/`` or ``folder/private/`` as the
     registry says (:func:`run_files`). The files are written to a temporary folder beside ``folder`` and renamed
     into place when complete; an existing folder is replaced only with
-    ``overwrite=True``.
+    ``overwrite=True``, and only when it is a klshuttle result
+    (:func:`check_result_folder`).
 
     Parameters
     ----------
@@ -209,7 +227,10 @@ def write_result(
     Raises
     ------
     OutputExistsError
-        ``folder`` exists and ``overwrite`` is False.
+        ``folder`` exists and ``overwrite`` is False or it is not a klshuttle
+        result, or it appeared while the files were written.
+    OutputError
+        ``folder`` cannot be written (a file on the way, no permission, a full disk).
     """
     target = Path(folder) if folder is not None else result.scenario.output_folder(result.seed)
     kinds = check_kinds(result.scenario.outputs.which)
@@ -220,7 +241,7 @@ def write_result(
         for rel, file in run_files(kinds).items():
             file.writer(result, tmp / rel)
 
-    return write_folder(target, fill, overwrite=overwrite)
+    return write_folder(target, fill, overwrite=overwrite, known=result_file_names())
 
 
 def run_files(which: Iterable[str]) -> dict[str, OutputFile]:

@@ -62,6 +62,7 @@ from .base import (
     parse_time,
 )
 from .demand import (
+    MAX_TRIPS,
     CsvDemand,
     DemandModel,
     DemandSpec,
@@ -75,7 +76,7 @@ from .demand import (
     ZoneSpec,
 )
 from .dispatch import DispatchSpec
-from .fleet import EnergySpec, FleetSpec, VehicleSpec
+from .fleet import MAX_CAPACITY, MAX_VEHICLES, EnergySpec, FleetSpec, VehicleSpec
 from .landuse import LandUseSpec, ShareRange
 from .loading import load_scenario, scenario_from_dict
 from .map import MapSpec
@@ -99,6 +100,9 @@ from .vehicles import VEHICLE_MODELS
 __all__ = [
     "DEFAULT_DESTINATIONS",
     "KEXI_HOURS",
+    "MAX_CAPACITY",
+    "MAX_TRIPS",
+    "MAX_VEHICLES",
     "OUTPUT_KINDS",
     "VEHICLE_MODELS",
     "AccessibilitySpec",

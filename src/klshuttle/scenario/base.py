@@ -26,9 +26,11 @@ __all__ = [
     "Lon",
     "NonNegFloat",
     "NonNegInt",
+    "NonNegLimit",
     "PointSpec",
     "PositiveFloat",
     "PositiveInt",
+    "PositiveLimit",
     "Share",
     "SpecModel",
     "Str",
@@ -92,14 +94,19 @@ def _check_time(value: Any) -> float:
 
 
 Int = Annotated[int, Strict()]
-Float = Annotated[float, Strict()]
+# Numbers are finite unless a key says that inf means "no limit" (and documents
+# it); NaN is never accepted.
+Float = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Str = Annotated[str, Strict()]
 Bool = Annotated[bool, Strict()]
 TimeOfDay = Annotated[float, BeforeValidator(_check_time)]
 PositiveInt = Annotated[int, Strict(), Field(ge=1)]
 NonNegInt = Annotated[int, Strict(), Field(ge=0)]
-PositiveFloat = Annotated[float, Strict(), Field(gt=0)]
-NonNegFloat = Annotated[float, Strict(), Field(ge=0)]
+PositiveFloat = Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Strict(), Field(ge=0, allow_inf_nan=False)]
+#: A limit where ``inf`` means "no limit" (each use says so in its docs).
+PositiveLimit = Annotated[float, Strict(), Field(gt=0)]
+NonNegLimit = Annotated[float, Strict(), Field(ge=0)]
 Share = Annotated[float, Strict(), Field(ge=0, le=1)]
 Lon = Annotated[float, Strict(), Field(ge=-180, le=180)]
 Lat = Annotated[float, Strict(), Field(ge=-90, le=90)]

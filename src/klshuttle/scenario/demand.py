@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, Strict, field_validator, model_validator
 
 from .area import PolygonArea
 from .base import (
@@ -16,9 +16,7 @@ from .base import (
     Lat,
     Location,
     Lon,
-    NonNegFloat,
     NonNegInt,
-    PositiveInt,
     SpecModel,
     Str,
     TimeOfDay,
@@ -26,8 +24,12 @@ from .base import (
     custom_error,
 )
 from .filepaths import FilePath
+from .fleet import MAX_CAPACITY
 
 __all__ = [
+    "MAX_RIDERS_PER_TRAIN",
+    "MAX_TRIPS",
+    "MAX_WEIGHT",
     "CsvDemand",
     "DemandModel",
     "DemandSpec",
@@ -41,10 +43,22 @@ __all__ = [
     "ZoneSpec",
 ]
 
+#: Upper bound of a relative weight (hourly profile, hubs, shares, group sizes):
+#: large enough for any ratio, small enough that no sum of weights overflows.
+MAX_WEIGHT = 1e9
+#: Upper bound of trips a model may ask for (trips_per_day, an OD matrix total);
+#: the run also checks the requests against the memory before drawing them.
+MAX_TRIPS = 100_000_000
+#: Upper bound of riders per train: more than a full double ICE carries (about 900).
+MAX_RIDERS_PER_TRAIN = 10_000
+
+#: A span of time within a day (lead and egress times of feeder riders).
+Duration = Annotated[float, Strict(), Field(ge=0, le=6 * 3600)]
+Weight = Annotated[float, Strict(), Field(ge=0, le=MAX_WEIGHT, allow_inf_nan=False)]
 TimeProfile = (
-    Literal["weekday", "flat"] | Annotated[list[NonNegFloat], Field(min_length=24, max_length=24)]
+    Literal["weekday", "flat"] | Annotated[list[Weight], Field(min_length=24, max_length=24)]
 )
-Passengers = dict[Str, NonNegFloat]
+Passengers = dict[Str, Weight]
 
 
 def _check_profile(value: Any) -> Any:
@@ -55,8 +69,10 @@ def _check_profile(value: Any) -> Any:
 
 def _check_passengers(value: dict[str, float]) -> dict[str, float]:
     for key in value:
-        if not key.isdigit() or int(key) < 1:
-            raise ValueError(f"group sizes must be whole numbers >= 1, got {key!r}")
+        if not key.isdigit() or not 1 <= int(key) <= MAX_CAPACITY:
+            raise ValueError(
+                f"group sizes must be whole numbers from 1 to {MAX_CAPACITY}, got {key!r}"
+            )
     if sum(value.values()) <= 0:
         raise ValueError("the group-size weights must not all be zero")
     return dict(sorted(value.items(), key=lambda kv: int(kv[0])))
@@ -91,18 +107,18 @@ class OsmDemand(_DemandModel):
     """
 
     type: Literal["osm"]
-    trips_per_day: PositiveInt
+    trips_per_day: Annotated[int, Strict(), Field(ge=1, le=MAX_TRIPS)]
     time_profile: Annotated[TimeProfile, BeforeValidator(_check_profile)] = "weekday"
-    hubs: dict[Str, NonNegFloat] = Field(
+    hubs: dict[Str, Weight] = Field(
         default_factory=dict, description="place or stop name -> relative weight"
     )
     # assumption (not in DOMAIN.md): half of the shuttle trips go to hubs
     # (stations, campus), the rest to shops/offices and other homes.
-    destination_shares: dict[_Destination, NonNegFloat] = Field(
+    destination_shares: dict[_Destination, Weight] = Field(
         default_factory=_default_destination_shares
     )
     # assumption: trips shorter than about 5 minutes on foot are walked.
-    min_trip_m: NonNegFloat = 400.0
+    min_trip_m: Annotated[float, Strict(), Field(ge=0, le=100_000)] = 400.0
 
     @model_validator(mode="after")
     def _shares(self) -> OsmDemand:
@@ -159,15 +175,15 @@ class FeederDemand(_DemandModel):
     hub: Location = "Hauptbahnhof"
     trains: TrainTimes | None = None
     gtfs: GtfsSpec | None = None
-    riders_per_departure: NonNegInt
-    riders_per_arrival: NonNegInt
+    riders_per_departure: Annotated[int, Strict(), Field(ge=0, le=MAX_RIDERS_PER_TRAIN)]
+    riders_per_arrival: Annotated[int, Strict(), Field(ge=0, le=MAX_RIDERS_PER_TRAIN)]
     # assumption: riders book 20-45 min before their train (up to 20 min wait,
     # MATSim Kelheim, plus the ride and a few minutes to reach the platform).
-    lead_time_s: tuple[NonNegFloat, NonNegFloat] = (1200.0, 2700.0)
+    lead_time_s: tuple[Duration, Duration] = (1200.0, 2700.0)
     # assumption: 2-8 min from the train to the shuttle stop.
-    egress_time_s: tuple[NonNegFloat, NonNegFloat] = (120.0, 480.0)
+    egress_time_s: tuple[Duration, Duration] = (120.0, 480.0)
     # assumption (not in DOMAIN.md): within about 600 m of the station people walk.
-    min_distance_m: NonNegFloat = 600.0
+    min_distance_m: Annotated[float, Strict(), Field(ge=0, le=100_000)] = 600.0
 
     @model_validator(mode="after")
     def _source(self) -> FeederDemand:
@@ -213,7 +229,7 @@ class OdMatrixDemand(_DemandModel):
     zones: list[ZoneSpec] | None = None
     zones_file: FilePath | None = None
     zone_property: Annotated[Str, Field(min_length=1)] = "name"
-    matrix: list[list[NonNegInt]] | None = None
+    matrix: list[list[Annotated[int, Strict(), Field(ge=0, le=MAX_TRIPS)]]] | None = None
     matrix_file: FilePath | None = None
     time_profile: Annotated[TimeProfile, BeforeValidator(_check_profile)] = "weekday"
     placement: Literal["uniform", "buildings"] = "buildings"
@@ -235,8 +251,12 @@ class OdMatrixDemand(_DemandModel):
                 n = len(self.zones)
                 if len(self.matrix) != n or any(len(r) != n for r in self.matrix):
                     raise ValueError(f"matrix must be {n} x {n} for {n} zones")
-        if self.matrix is not None and sum(map(sum, self.matrix)) == 0:
-            raise ValueError("matrix holds no trips")
+        if self.matrix is not None:
+            total = sum(map(sum, self.matrix))
+            if total == 0:
+                raise ValueError("matrix holds no trips")
+            if total > MAX_TRIPS:
+                raise ValueError(f"matrix holds {total:,} trips, more than {MAX_TRIPS:,}")
         return self
 
 

@@ -12,6 +12,7 @@ both users of the list without being named anywhere else:
 from __future__ import annotations
 
 import functools
+import os
 import types
 import typing
 from collections.abc import Callable, Iterator
@@ -112,4 +113,4 @@ def replace_paths(data: Any, keys: tuple[KeyPath, ...], replace: Callable[[str],
 
 def resolve_paths(data: dict[str, Any], folder: Path, keys: tuple[KeyPath, ...]) -> None:
     """Make the file paths of one file's data absolute, relative to ``folder`` (in place)."""
-    replace_paths(data, keys, lambda value: str((folder / Path(value).expanduser()).resolve()))
+    replace_paths(data, keys, lambda value: os.path.realpath(folder / Path(value).expanduser()))

@@ -10,24 +10,25 @@ from pydantic import Field, Strict, model_validator
 from .base import (
     KEXI_HOURS,
     Location,
-    NonNegFloat,
     NonNegInt,
-    PositiveFloat,
-    PositiveInt,
     SpecModel,
     TimeWindow,
     custom_error,
 )
 from .vehicles import VEHICLE_MODELS
 
-__all__ = ["EnergySpec", "FleetSpec", "VehicleSpec"]
+__all__ = ["MAX_CAPACITY", "MAX_VEHICLES", "EnergySpec", "FleetSpec", "VehicleSpec"]
+
+#: Upper bounds of ``[fleet.vehicle] capacity`` and ``[fleet] vehicles``.
+MAX_CAPACITY = 300
+MAX_VEHICLES = 100_000
 
 
 class EnergySpec(SpecModel):
     """Optional battery figures of the vehicle."""
 
-    hours_per_charge: PositiveFloat
-    recharge_time_s: PositiveFloat | None = None
+    hours_per_charge: Annotated[float, Strict(), Field(gt=0, le=1000)]
+    recharge_time_s: Annotated[float, Strict(), Field(gt=0, le=7 * 86400)] | None = None
 
 
 class VehicleSpec(SpecModel):
@@ -38,12 +39,17 @@ class VehicleSpec(SpecModel):
     """
 
     model: Literal["ez10", "navya_arma", "holon_mover", "id_buzz_ad", "custom"] = "ez10"
-    capacity: PositiveInt
-    max_speed_kmh: Annotated[float, Strict(), Field(gt=0, le=130)]
+    # assumption: at most 300 passengers, more than the largest road vehicles
+    # carry (double-articulated buses, about 250); the simulation keeps a plan
+    # of 4 x capacity stops per vehicle, so the bound also keeps memory in reach.
+    capacity: Annotated[int, Strict(), Field(ge=1, le=MAX_CAPACITY)]
+    # At least 1 km/h: slower caps only turn every trip into a day-long one.
+    max_speed_kmh: Annotated[float, Strict(), Field(ge=1, le=130)]
     # Bus dwell time (Levinson): 5.0 s per stop + 2.75 s per boarding or
     # alighting passenger (shared/DOMAIN.md, On-demand service parameters).
-    boarding_time_s: NonNegFloat = 2.75
-    dwell_time_s: NonNegFloat = 5.0
+    # assumption: bounded by 10 minutes a stop and 2 minutes a passenger.
+    boarding_time_s: Annotated[float, Strict(), Field(ge=0, le=120)] = 2.75
+    dwell_time_s: Annotated[float, Strict(), Field(ge=0, le=600)] = 5.0
     operating_hours: TimeWindow = Field(default_factory=lambda: TimeWindow(**KEXI_HOURS))
     energy: EnergySpec | None = None
 
@@ -84,7 +90,10 @@ class VehicleSpec(SpecModel):
 class FleetSpec(SpecModel):
     """``[fleet]``: how many vehicles, of which type, starting from which depots."""
 
-    vehicles: PositiveInt
+    # assumption: at most 100,000 vehicles, a hundred times MOIA Hamburg's
+    # launch fleet of 100 (shared/DOMAIN.md); the simulation state grows with
+    # vehicles x road nodes, which the run also checks against the memory.
+    vehicles: Annotated[int, Strict(), Field(ge=1, le=MAX_VEHICLES)]
     # model_validate({}) is VehicleSpec(): the preset validator fills capacity and speed
     vehicle: VehicleSpec = Field(default_factory=lambda: VehicleSpec.model_validate({}))
     depots: Annotated[list[Location], Field(min_length=1)]

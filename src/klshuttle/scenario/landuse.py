@@ -23,9 +23,14 @@ from typing import Annotated
 
 from pydantic import Field, Strict, model_validator
 
-from .base import NonNegFloat, PositiveFloat, Share, SpecModel
+from .base import Share, SpecModel
 
 __all__ = ["LandUseSpec", "ShareRange"]
+
+# Upper bounds lie far above any published figure; they only keep absurd values
+# (1e300, inf) out of the arithmetic.
+PositiveFloat = Annotated[float, Strict(), Field(gt=0, le=1000, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Strict(), Field(ge=0, le=100, allow_inf_nan=False)]
 
 
 class ShareRange(SpecModel):
@@ -52,8 +57,8 @@ class LandUseSpec(SpecModel):
     mode_shift_share: ShareRange = ShareRange(low=0.10, central=0.25, high=0.50)
     rail_mode_shift_share: ShareRange = ShareRange(low=0.05, central=0.10, high=0.25)
     # step 2: car trips (MiD 2017 occupancy) and cars given up
-    car_occupancy: Annotated[float, Strict(), Field(ge=1)] = 1.5
-    commute_car_occupancy: Annotated[float, Strict(), Field(ge=1)] = 1.2
+    car_occupancy: Annotated[float, Strict(), Field(ge=1, le=100)] = 1.5
+    commute_car_occupancy: Annotated[float, Strict(), Field(ge=1, le=100)] = 1.2
     trips_per_car_per_day: PositiveFloat = 2.6
     car_giveup_share: ShareRange = ShareRange(low=0.05, central=0.10, high=0.20)
     cars_replaced_per_shared_vehicle: PositiveFloat = 11.0

@@ -8,6 +8,7 @@ that names them, applies ``--set`` overrides and validates the result.
 from __future__ import annotations
 
 import copy
+import errno
 import os
 import re
 import tomllib
@@ -34,6 +35,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise ScenarioError(f"{shown}: is a folder, not a scenario file") from None
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ScenarioError(f"{shown}: symbolic link loop, not a scenario file") from None
         raise ScenarioError(f"{shown}: cannot read ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8")
@@ -41,6 +44,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{shown}: not UTF-8 text (byte {exc.start})") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(f"{shown}: invalid TOML: arrays or tables nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", msg)
@@ -108,14 +113,13 @@ def _load_chain(
                 f"{display_path(path)}: extends: expected the path of another scenario file, "
                 f"got {parent!r}"
             )
-        target = (path.parent / parent).resolve()
+        target = Path(os.path.realpath(path.parent / parent))  # no error on a loop
         if target in stack or target == path:
             names = " -> ".join(display_path(p) for p in (*stack, path, target))
             raise ScenarioError(f"{display_path(path)}: extends: cycle {names}")
         if not target.is_file():
-            raise ScenarioError(
-                f"{display_path(path)}: extends: file not found: {display_path(target)}"
-            )
+            what = "symbolic link loop" if target.is_symlink() else "file not found"
+            raise ScenarioError(f"{display_path(path)}: extends: {what}: {display_path(target)}")
         merged, chain = _load_chain(target, (*stack, path), origin)
     merged = _merge(merged, data, origin, path)
     return merged, (*chain, path)
@@ -171,7 +175,7 @@ def load_scenario(
         With one line naming the file, the key path and what was expected.
     """
     file = Path(path).expanduser()
-    resolved = file.resolve()
+    resolved = Path(os.path.realpath(file))  # unlike Path.resolve, no error on a link loop
     origin: dict[tuple[str, ...], Path] = {}
     data, chain = _load_chain(resolved, (), origin)
     if overrides:

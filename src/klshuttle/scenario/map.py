@@ -8,7 +8,7 @@ from pydantic import Field, Strict, ValidationError, field_validator, model_vali
 
 from ..mapconfig import DEFAULT_ROAD_CLASSES, BuildSettings
 from .area import NetworkArea, ServiceAreaSpec
-from .base import Bool, PositiveFloat, SpecModel, Str
+from .base import Bool, SpecModel, Str
 from .filepaths import FilePath
 
 __all__ = ["MapSpec"]
@@ -26,7 +26,8 @@ class MapSpec(SpecModel):
     road_classes: tuple[Str, ...] = Field(
         default=DEFAULT_ROAD_CLASSES, description="OSM highway values the shuttle may use"
     )
-    speeds_kmh: dict[Str, PositiveFloat] = Field(
+    # At least 1 km/h (slower speeds turn every trip into a day-long one).
+    speeds_kmh: dict[Str, Annotated[float, Strict(), Field(ge=1, le=200)]] = Field(
         default_factory=dict, description="per-class speeds where a way has no maxspeed"
     )
     largest_component: Bool = True

@@ -31,6 +31,13 @@ def _clean_loc(loc: tuple[Any, ...], data: Any, missing: bool = False) -> list[s
     node = data
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
+        if (
+            isinstance(node, Mapping)
+            and node.get("type") == part
+            and not last
+            and loc[i + 1] in node
+        ):
+            continue  # the tag of a discriminated union that is also a key ("stops")
         if (isinstance(node, Mapping) and part in node) or (
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
@@ -85,6 +92,8 @@ def _message(err: Mapping[str, Any]) -> str:
         return f"expected {_TYPE_WORDS[kind]}, got {_short(got)}"
     if kind == "missing":
         return "required key is missing"
+    if kind == "finite_number":
+        return f"must be a finite number, got {_short(got)}"
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         op = {
             "greater_than_equal": ">=",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import string
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -46,9 +46,22 @@ class OutputsSpec(SpecModel):
     @field_validator("folder")
     @classmethod
     def _placeholders(cls, value: str) -> str:
-        for key in re.findall(r"\{([^}]*)\}", value):
-            if key not in ("name", "run_id", "seed"):
-                raise ValueError(
-                    f"unknown placeholder {{{key}}} (use {{name}}, {{run_id}} or {{seed}})"
+        try:
+            fields = list(string.Formatter().parse(value))
+        except ValueError:
+            raise ValueError(
+                f"unmatched '{{' or '}}' in {value!r} (write {{{{ or }}}} for a brace itself)"
+            ) from None
+        for _, key, spec, conversion in fields:
+            if key is None:
+                continue
+            if key not in ("name", "run_id", "seed") or spec or conversion:
+                shown = (
+                    key + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
                 )
+                raise ValueError(
+                    f"unknown placeholder {{{shown}}} (use {{name}}, {{run_id}} or {{seed}})"
+                )
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError(f"must not contain control characters, got {value!r}")
         return value

@@ -10,10 +10,10 @@ from pydantic import Field, Strict, field_validator, model_validator
 from .base import (
     Bool,
     Location,
-    NonNegFloat,
+    NonNegLimit,
     PointSpec,
-    PositiveFloat,
     PositiveInt,
+    PositiveLimit,
     SpecModel,
     Str,
     TimeOfDay,
@@ -94,13 +94,15 @@ class OnDemandSpec(SpecModel):
 
     Defaults: MATSim Kelheim scenario calibrated on KEXI (shared/DOMAIN.md):
     max wait 1,200 s; max travel time 1.5 x direct time + 1,200 s; stop-based.
+    ``max_wait_s = inf`` and ``max_detour_offset_s = inf`` mean no limit on the
+    wait and on the ride time (every other number of a scenario must be finite).
     """
 
     stop_based: Bool = True
     pooling: Bool = True
-    max_wait_s: PositiveFloat = 1200.0
+    max_wait_s: PositiveLimit = 1200.0
     max_detour_factor: Annotated[float, Strict(), Field(ge=1, le=10)] = 1.5
-    max_detour_offset_s: NonNegFloat = 1200.0
+    max_detour_offset_s: NonNegLimit = 1200.0
     # assumption (not in DOMAIN.md): 400 m, about a 5-minute walk, the stop
     # catchment radius German local transport plans commonly use for buses.
     max_walk_m: Annotated[float, Strict(), Field(gt=0, le=5000)] = 400.0
@@ -108,7 +110,9 @@ class OnDemandSpec(SpecModel):
     # network to straight-line distance in a street grid).
     walk_detour_factor: Annotated[float, Strict(), Field(ge=1, le=3)] = 1.3
     # assumption: 1.34 m/s (4.8 km/h), a usual planning value for walking speed.
-    walk_speed_mps: Annotated[float, Strict(), Field(gt=0, le=3)] = 1.34
+    # Bounded below by 0.3 m/s, about a quarter of a slow walking pace: slower
+    # values only push every passenger past the end of the service day.
+    walk_speed_mps: Annotated[float, Strict(), Field(ge=0.3, le=3)] = 1.34
 
     def max_ride_time_s(self, direct_time_s: Any) -> Any:
         """Longest accepted in-vehicle time: factor x direct time + offset.
@@ -137,7 +141,7 @@ class LineSpec(SpecModel):
     last: TimeOfDay | None = None
     both_directions: Bool = True
     # assumption (not in DOMAIN.md): 5 minutes at each terminal for recovery.
-    layover_s: NonNegFloat = 300.0
+    layover_s: Annotated[float, Strict(), Field(ge=0, le=24 * 3600)] = 300.0
     vehicles: PositiveInt | None = Field(
         default=None, description="vehicles on this line; default: as many as the headway needs"
     )

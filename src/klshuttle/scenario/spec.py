@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from ..mapconfig import BuildSettings
 from .accessibility import AccessibilitySpec
@@ -22,7 +22,31 @@ from .runid import scenario_run_id
 from .service import ServiceSpec
 from .sweep import SweepSpec
 
-__all__ = ["Scenario"]
+__all__ = ["MAX_NAME_LENGTH", "Scenario", "check_file_name"]
+
+#: Longest scenario name: it becomes part of file and folder names (255 bytes at most).
+MAX_NAME_LENGTH = 100
+
+
+def check_file_name(value: str) -> str:
+    """``value`` if it is safe as one file-name component, else ValueError.
+
+    The scenario name goes into output paths (``{name}`` of ``[outputs].folder``,
+    ``<name>-requests.csv``), so it may not leave the folder it is put in.
+    """
+    if "/" in value or "\\" in value:
+        raise ValueError(
+            f"must be a file name, without '/' or a backslash (it names output files), got {value!r}"
+        )
+    if value.startswith("."):
+        raise ValueError(f"must not start with '.' (it names output files), got {value!r}")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"must not contain control characters, got {value!r}")
+    if len(value.encode("utf-8")) > MAX_NAME_LENGTH:
+        raise ValueError(
+            f"must be at most {MAX_NAME_LENGTH} bytes long, got {len(value)} characters"
+        )
+    return value
 
 
 class Scenario(SpecModel):
@@ -48,6 +72,11 @@ class Scenario(SpecModel):
 
     _source_path: Path | None = PrivateAttr(default=None)
     _chain: tuple[Path, ...] = PrivateAttr(default=())
+
+    @field_validator("name")
+    @classmethod
+    def _file_name(cls, value: str) -> str:
+        return check_file_name(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
