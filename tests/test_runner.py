@@ -239,3 +239,11 @@ def test_router_gives_times_to_each_node_once(kl_router) -> None:
     assert t is kl_router.time_to_s  # built once, reused by every simulation
     assert t.flags.c_contiguous and not t.flags.writeable
     assert np.array_equal(t, kl_router.time_s.T)
+
+
+def test_run_warns_when_more_than_a_tenth_of_the_fleet_never_moves() -> None:
+    from klshuttle.runner import _fleet_warnings
+
+    assert _fleet_warnings({"vehicles_never_moved": 4, "vehicles": 40}) == []
+    (warning,) = _fleet_warnings({"vehicles_never_moved": 5, "vehicles": 40})
+    assert warning.startswith("5 of 40 vehicles never moved")

@@ -304,26 +304,18 @@ def run(
         result = simulate(sc, progress=progress)
         folder = write_result(result, target, overwrite=overwrite)
     print_run_summary(result)
-    for w in result.resolved.warnings:
+    for w in [*result.resolved.warnings, *result.warnings]:
         console.print(f"[yellow]warning:[/yellow] {w}")
     console.print(f"wrote {display_path(folder)}/ (run id {result.run_id})")
 
 
-def print_run_summary(result: Any) -> None:
-    """The KPIs of a run as a table."""
-    k = result.kpis
+def _kpi_rows(k: dict[str, Any]) -> list[tuple[str, str]]:
+    """The KPIs of one service (or of all) as (label, text) rows; shares in percent."""
 
     def num(value: Any, fmt: str) -> str:
         return "-" if value is None else format(value, fmt)
 
-    table = Table(
-        title=f"Run {result.scenario.name} (seed {result.seed})",
-        show_header=False,
-        title_justify="left",
-    )
-    table.add_column("KPI")
-    table.add_column("value", justify="right")
-    rows = [
+    return [
         ("requests", f"{k['requests']:,}"),
         ("served", f"{k['served']:,} ({num(k['served_share'], '.1%')})"),
         (
@@ -331,18 +323,41 @@ def print_run_summary(result: Any) -> None:
             f"{num(k['wait_mean_s'], '.0f')} s / {num(k['wait_p95_s'], '.0f')} s",
         ),
         ("ride mean", f"{num(k['ride_mean_s'], '.0f')} s"),
-        ("detour (ride / direct)", num(k["detour_mean"], ".2f")),
-        ("pooling rate", num(k["pooling_rate"], ".1%")),
-        ("vehicles", f"{k['vehicles']}"),
+        (
+            "ride / direct mean / 95th pct",
+            f"{num(k['detour_mean'], '.2f')} / {num(k['detour_p95'], '.2f')}",
+        ),
+        ("walking would be faster", num(k["walk_faster_share"], ".1%")),
+        ("pooling rate (on demand)", num(k["pooling_rate"], ".1%")),
+        ("vehicles (used)", f"{k['vehicles']} ({k['vehicles_used']})"),
         ("vehicle-km (empty share)", f"{k['vehicle_km']:,.0f} ({num(k['empty_share'], '.1%')})"),
         ("passenger-km", f"{k['passenger_km']:,.0f}"),
         ("passengers per vehicle-hour", num(k["passengers_per_vehicle_hour"], ".2f")),
         ("vehicle-km per passenger-km", num(k["vehicle_km_per_passenger_km"], ".2f")),
     ]
-    for reason, n in k["rejections"].items():
-        rows.append((f"  rejected: {reason}", f"{n:,}"))
-    for name, value in rows:
-        table.add_row(name, value)
+
+
+def print_run_summary(result: Any) -> None:
+    """The KPIs of a run as a table: one column per service for a hybrid run."""
+    k = result.kpis
+    blocks = [("all", k)]
+    blocks += [(name.replace("_", " "), sub) for name, sub in k.get("by_service", {}).items()]
+    table = Table(
+        title=f"Run {result.scenario.name} (seed {result.seed})",
+        show_header=len(blocks) > 1,
+        title_justify="left",
+    )
+    table.add_column("KPI")
+    for name, _ in blocks:
+        table.add_column(name, justify="right")
+    columns = [_kpi_rows(sub) for _, sub in blocks]
+    for i, (label, _) in enumerate(columns[0]):
+        table.add_row(label, *(col[i][1] for col in columns))
+    reasons = sorted({r for _, sub in blocks for r in sub["rejections"]})
+    for reason in reasons:
+        table.add_row(
+            f"  rejected: {reason}", *(f"{sub['rejections'].get(reason, 0):,}" for _, sub in blocks)
+        )
     timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
     console.print(f"[dim]{timings}[/dim]")

@@ -51,6 +51,8 @@ class Result:
         when the scenario's ``[outputs].which`` does not ask for it.
     timings_s : dict
         Seconds spent per step of the run.
+    warnings : list of str
+        What the run found a planner should know (a fleet that stands still).
     """
 
     scenario: Scenario
@@ -65,3 +67,4 @@ class Result:
     log: EventLog = field(repr=False)
     landuse: LandUse | None = field(default=None, repr=False)
     timings_s: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)

@@ -139,28 +139,57 @@ def _plots(result: Result) -> dict[str, str]:
     return out
 
 
+#: Report rows: label, KPI key, how to show it ("pct" for shares).
+_KPI_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("requests", "requests", ""),
+    ("served", "served", ""),
+    ("served share", "served_share", "pct"),
+    ("passengers served", "passengers_served", ""),
+    ("mean wait (s)", "wait_mean_s", ""),
+    ("95th-percentile wait (s)", "wait_p95_s", ""),
+    ("mean ride (s)", "ride_mean_s", ""),
+    ("mean ride / direct time", "detour_mean", ""),
+    ("95th-percentile ride / direct time", "detour_p95", ""),
+    ("walking the whole way would be faster", "walk_faster_share", "pct"),
+    ("pooling rate (on demand)", "pooling_rate", "pct"),
+    ("vehicles", "vehicles", ""),
+    ("vehicles used", "vehicles_used", ""),
+    ("vehicle-km", "vehicle_km", ""),
+    ("empty share of vehicle-km", "empty_share", "pct"),
+    ("passenger-km", "passenger_km", ""),
+    ("passengers per vehicle-hour", "passengers_per_vehicle_hour", ""),
+    ("vehicle-km per passenger-km", "vehicle_km_per_passenger_km", ""),
+)
+
+
+def _kpi_table(blocks: list[tuple[str, dict[str, Any]]]) -> str:
+    """The KPIs, one column per block (all, and each service of a hybrid run)."""
+
+    def cell(value: Any, how: str) -> str:
+        if how == "pct" and value is not None:
+            return f"{100 * value:.1f} %"
+        return _fmt(value)
+
+    head = ""
+    if len(blocks) > 1:
+        names = "".join(f"<th>{html.escape(n.replace('_', ' '))}</th>" for n, _ in blocks)
+        head = f"<tr><th></th>{names}</tr>"
+    body = "".join(
+        f"<tr><th>{html.escape(label)}</th>"
+        + "".join(f"<td>{cell(k.get(key), how)}</td>" for _, k in blocks)
+        + "</tr>"
+        for label, key, how in _KPI_ROWS
+    )
+    return f"<table>{head}{body}</table>"
+
+
 def render_html(result: Result, landuse: dict[str, Any] | None = None) -> str:
     """The report as one HTML string."""
     sc = result.scenario
     k = result.kpis
     plots = _plots(result)
-    kpi_rows = [
-        ("requests", k["requests"]),
-        ("served", k["served"]),
-        ("served share", k["served_share"]),
-        ("passengers served", k["passengers_served"]),
-        ("mean wait (s)", k["wait_mean_s"]),
-        ("95th-percentile wait (s)", k["wait_p95_s"]),
-        ("mean ride (s)", k["ride_mean_s"]),
-        ("mean detour (ride / direct time)", k["detour_mean"]),
-        ("pooling rate", k["pooling_rate"]),
-        ("vehicles", k["vehicles"]),
-        ("vehicle-km", k["vehicle_km"]),
-        ("empty share of vehicle-km", k["empty_share"]),
-        ("passenger-km", k["passenger_km"]),
-        ("passengers per vehicle-hour", k["passengers_per_vehicle_hour"]),
-        ("vehicle-km per passenger-km", k["vehicle_km_per_passenger_km"]),
-    ]
+    blocks = [("all", k), *k.get("by_service", {}).items()]
+    kpi_table = _kpi_table(blocks)
     rejections = _table(list(k["rejections"].items())) if k["rejections"] else "<p>none</p>"
     lu = ""
     if landuse is not None:
@@ -196,7 +225,10 @@ parameters and their sources, landuse.geojson for the places.</p>
 dispatcher {html.escape(sc.dispatch.algorithm)}, {len(result.vehicles)} vehicles of capacity {sc.fleet.vehicle.capacity}.
 Map data © OpenStreetMap contributors (ODbL).</p>
 <h2>Service</h2>
-<div class="grid"><div>{_table(kpi_rows)}</div><div><h3>Rejected requests</h3>{rejections}</div></div>
+<div class="grid"><div>{kpi_table}</div><div><h3>Rejected requests</h3>{rejections}</div></div>
+<p class="note">Wait: from being at the stop until the shuttle arrives. Ride: from leaving the
+pickup stop until arriving at the drop-off stop (the dwell at the pickup stop is neither).
+Pooling rate: share of served on-demand trips that shared the vehicle.</p>
 <h2>Demand and waiting</h2>
 <div class="grid"><img src="{plots["hourly"]}" alt="requests per hour"><img src="{plots["waits"]}" alt="waits"></div>
 <h2>Fleet</h2>
