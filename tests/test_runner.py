@@ -108,6 +108,12 @@ def test_line_scenario_follows_its_timetable(runs) -> None:
         assert len(first) == len(scheduled)
         assert np.all(first >= scheduled - 1e-9)
     assert ev["event"].eq("depart").any()
+    # riders wait for the next bus: the 10-minute headway, not the on-demand
+    # wait limit (420 s), is how long they wait at most
+    tr = res.log.trips
+    riding = np.asarray(tr.pre_reason) == 0
+    assert np.all(np.asarray(tr.max_wait_s)[riding] >= 600.0)
+    assert res.kpis["served_share"] > 0.9, res.kpis["rejections"]
     served = res.trips[res.trips["status"] == "served"]
     assert not served.empty and (served["pickup_stop"] != "").all()
 

@@ -158,6 +158,12 @@ def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
     return routes
 
 
+def _longest_gap_s(departures_s: NDArray[np.float64]) -> float:
+    """The longest time between two departures of a line direction (0 for one departure)."""
+    d = np.sort(np.asarray(departures_s, dtype=np.float64))
+    return float(np.diff(d).max()) if len(d) > 1 else 0.0
+
+
 def _subset_trips(trips: TripInput, idx: NDArray[np.int64]) -> TripInput:
     subset: dict[str, Any] = {}
     for k in TripInput.__dataclass_fields__:
@@ -271,10 +277,15 @@ def simulate(
         else:
             line_idx = all_idx[use_line & (np.asarray(trips.pre_reason) == 0)]
             on_demand_idx = np.setdiff1d(all_idx, line_idx)
-        # line riders ride as the timetable goes: the on-demand ride limit is not theirs
+        # line riders ride as the timetable goes: the on-demand ride limit is not
+        # theirs, and they wait for the next departure (up to the route's longest
+        # gap between departures, at least the on-demand wait limit)
         no_limit = np.asarray(trips.max_ride_s, dtype=np.float64).copy()
         no_limit[line_idx] = np.inf
-        trips = replace(trips, max_ride_s=no_limit)
+        gap = np.array([_longest_gap_s(rt.departures_s) for rt in routes] + [0.0])
+        wait = np.asarray(trips.max_wait_s, dtype=np.float64).copy()
+        wait[line_idx] = np.maximum(wait[line_idx], gap[rp.route[line_idx]])
+        trips = replace(trips, max_ride_s=no_limit, max_wait_s=wait)
         vehicle_line = [ln.name for ln in resolved.lines for _ in range(ln.vehicles)]
         line_fleet = replace(fleet, depot_node=depot_nodes[:n_line])
         sub = RoutePassengers(rp.route[line_idx], rp.board[line_idx], rp.alight[line_idx])
