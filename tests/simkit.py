@@ -118,6 +118,7 @@ def trips(
     max_wait_s: float | Sequence[float] = 1200.0,
     max_ride_s: float | Sequence[float] = 3600.0,
     pax: int | Sequence[int] = 1,
+    latest_dropoff_s: float | Sequence[float] | None = None,
 ) -> TripInput:
     """TripInput from plain lists (scalars broadcast)."""
     n = len(t_submit)
@@ -129,6 +130,9 @@ def trips(
         max_wait_s=np.broadcast_to(np.asarray(max_wait_s, dtype=float), (n,)).copy(),
         max_ride_s=np.broadcast_to(np.asarray(max_ride_s, dtype=float), (n,)).copy(),
         pre_reason=np.zeros(n, dtype=np.int8),
+        latest_dropoff_s=None
+        if latest_dropoff_s is None
+        else np.broadcast_to(np.asarray(latest_dropoff_s, dtype=float), (n,)).copy(),
     )
 
 

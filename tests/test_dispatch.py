@@ -8,6 +8,7 @@ import pytest
 from klshuttle._kernels import insertion as kin
 from klshuttle._kernels.simstate import D_NEAREST_IDLE
 from klshuttle.dispatch import (
+    OBJECTIVES,
     best_insertion_reference,
     dispatch_params,
     dispatch_params_from_spec,
@@ -27,6 +28,7 @@ def _states(
     capacity: int = 4,
     pooling: bool = True,
     wait_weight: float = 1.0,
+    objective: str = "passenger_time",
 ):
     """Run a random day and stop just before some requests; yield (sim, request, now)."""
     rng = np.random.default_rng(seed)
@@ -51,7 +53,9 @@ def _states(
         tr,
         start_s=0.0,
         end_s=5400.0,
-        dispatch=dispatch_params(dispatcher, pooling=pooling, wait_weight=wait_weight),
+        dispatch=dispatch_params(
+            dispatcher, pooling=pooling, wait_weight=wait_weight, objective=objective
+        ),
     )
     checks = np.sort(rng.choice(np.arange(20, n), n_checks, replace=False))
     sim._advance(-1.0)
@@ -63,11 +67,26 @@ def _states(
         yield sim, int(r), now
 
 
-@pytest.mark.parametrize("seed", range(6))
-@pytest.mark.parametrize(("capacity", "wait_weight"), [(2, 1.0), (6, 1.0), (4, 0.0), (4, 3.5)])
-def test_numba_insertion_matches_reference(seed: int, capacity: int, wait_weight: float) -> None:
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize(
+    ("capacity", "wait_weight", "objective"),
+    [
+        (2, 1.0, "vehicle_time"),
+        (6, 1.0, "vehicle_time"),
+        (4, 0.0, "vehicle_time"),
+        (4, 3.5, "vehicle_time"),
+        (2, 1.0, "passenger_time"),
+        (6, 1.0, "passenger_time"),
+        (4, 1.0, "weighted"),
+    ],
+)
+def test_numba_insertion_matches_reference(
+    seed: int, capacity: int, wait_weight: float, objective: str
+) -> None:
     compared = 0
-    for sim, r, now in _states(seed, 40, capacity=capacity, wait_weight=wait_weight):
+    for sim, r, now in _states(
+        seed, 40, capacity=capacity, wait_weight=wait_weight, objective=objective
+    ):
         a = kin.best_insertion(
             sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
@@ -159,16 +178,41 @@ def test_unknown_dispatcher_name() -> None:
 
 
 def test_dispatch_params_cast_to_the_tuple_types() -> None:
-    p = dispatch_params("batch", pooling=0, wait_weight=2, batch_window_s=60)
-    assert p == (2, False, 2.0, 60.0)
-    assert type(p.dispatcher) is int and type(p.pooling) is bool
+    p = dispatch_params(
+        "batch",
+        pooling=0,
+        objective="weighted",
+        wait_weight=2,
+        passenger_weight=3,
+        batch_window_s=60,
+    )
+    assert (p.dispatcher, p.pooling, p.objective) == (2, False, OBJECTIVES["weighted"])
+    assert (p.wait_weight, p.passenger_weight, p.batch_window_s) == (2.0, 3.0, 60.0)
+    assert type(p.dispatcher) is int and type(p.pooling) is bool and type(p.objective) is int
     assert type(p.wait_weight) is float and type(p.batch_window_s) is float
-    assert dispatch_params() == (0, True, 1.0, 30.0)
+    d = dispatch_params()
+    assert (d.dispatcher, d.pooling, d.objective) == (0, True, OBJECTIVES["passenger_time"])
+
+
+def test_unknown_objective_name() -> None:
+    with pytest.raises(ScenarioError, match=r"dispatch\.objective: unknown objective 'fastest'"):
+        dispatch_params(objective="fastest")
 
 
 def test_dispatch_params_from_spec_take_the_fields_by_name() -> None:
     from klshuttle.scenario import DispatchSpec
 
-    spec = DispatchSpec(algorithm="nearest_idle", wait_weight=0.5, batch_window_s=12.0)
+    spec = DispatchSpec(
+        algorithm="nearest_idle",
+        objective="vehicle_time",
+        wait_weight=0.5,
+        passenger_weight=2.5,
+        batch_window_s=12.0,
+    )
     p = dispatch_params_from_spec(spec, pooling=False)
-    assert p == (D_NEAREST_IDLE, False, 0.5, 12.0)
+    assert (p.dispatcher, p.pooling, p.objective) == (
+        D_NEAREST_IDLE,
+        False,
+        OBJECTIVES["vehicle_time"],
+    )
+    assert (p.wait_weight, p.passenger_weight, p.batch_window_s) == (0.5, 2.5, 12.0)

@@ -45,12 +45,15 @@ def test_reject_reasons_are_the_strings_of_trips_csv() -> None:
         "outside_operating_hours",
         "max_wait",
         "capacity",
-        "detour_limits",
+        "max_ride",
         "no_vehicle_available",
         "no_stop_in_reach",
         "same_stop",
         "no_departure",
         "no_line_connection",
+        "other_rider_wait",
+        "other_rider_ride",
+        "walking_is_faster",
     )
     assert RejectReason.none.label == ""
     assert RejectReason.same_stop.label == "same_stop" and RejectReason.same_stop == ks.RS_SAME_STOP

@@ -17,6 +17,11 @@ r3    1    400      -       -        -      100 s   max_wait    -
 Legs (vehicle, from -> to, load, kind): v0 0->1 empty; v0 1->3 with 2 on
 board; v0 3->0 empty back to the depot; v1 3->2 empty rebalancing; v1 2->1
 with 1 on board. Vehicle 0 goes off service at 900 s, vehicle 1 never does.
+Vehicle 0 leaves r0's pickup stop at 172 s (a 12 s dwell), vehicle 1 leaves
+r1's at 310 s: the rides are 460 - 172 = 288 s and 500 - 310 = 190 s.
+Door to door (request to arrival on foot): r0 90 -> 460 + 40 s walk = 410 s,
+walking the whole way 360 s (walking is faster); r1 190 -> 500 + 15 = 325 s,
+walking 1,000 s.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from klshuttle.events import EventLog, LegKind, RejectReason, RequestStatus
+from klshuttle.events import EventKind, EventLog, LegKind, RejectReason, RequestStatus
 from klshuttle.metrics import (
     TRIP_COLUMNS,
     VEHICLE_COLUMNS,
@@ -64,7 +69,16 @@ def _log() -> EventLog:
         "reason": [0, 0, RejectReason.capacity, RejectReason.max_wait],
         "pooled": [True, False, False, True],  # a rejected request never counts as pooled
     }
-    events = {k: [] for k in ("t_s", "event", "vehicle", "request", "node", "load", "info")}
+    pk, dp = EventKind.pickup, EventKind.depart
+    events = {
+        "t_s": [160.0, 172.0, 300.0, 310.0, 400.0],
+        "event": [pk, dp, pk, dp, dp],
+        "vehicle": [0, 0, 1, 1, 1],
+        "request": [0, -1, 1, -1, -1],
+        "node": [1, 1, 2, 2, 1],
+        "load": [2, 2, 1, 1, 0],
+        "info": [0, 3, 0, 1, 0],
+    }
     tr = trips([100, 200, 300, 400], [1, 2, 0, 0], [3, 1, 1, 1], pax=[2, 1, 1, 1])
     return EventLog.from_columns(
         events,
@@ -99,6 +113,8 @@ def _base() -> pd.DataFrame:
             "walk_from_m": [50.0, 20.0, 10.0, 10.0],
             "direct_s": [250.0, 200.0, 100.0, 100.0],
             "direct_m": [2500.0, 1000.0, 1000.0, 1000.0],
+            "walk_from_s": [40.0, 15.0, 7.0, 7.0],
+            "walk_all_s": [360.0, 1000.0, 500.0, 500.0],
         }
     )
 
@@ -117,8 +133,12 @@ def test_trips_table_by_hand(tables) -> None:
     assert list(t["reject_reason"]) == ["", "", "capacity", "max_wait"]
     assert list(t["vehicle"]) == [0, 1, -1, -1]
     np.testing.assert_array_equal(t["wait_s"], [60.0, 100.0, NAN, NAN])
-    np.testing.assert_array_equal(t["ride_s"], [300.0, 200.0, NAN, NAN])
-    np.testing.assert_allclose(t["detour_factor"], [1.2, 1.0, NAN, NAN])
+    np.testing.assert_array_equal(t["depart_s"], [172.0, 310.0, NAN, NAN])
+    np.testing.assert_array_equal(t["ride_s"], [288.0, 190.0, NAN, NAN])
+    np.testing.assert_allclose(t["detour_factor"], [1.152, 0.95, NAN, NAN])
+    np.testing.assert_array_equal(t["door_to_door_s"], [410.0, 325.0, NAN, NAN])
+    assert list(t["walking_faster"]) == [True, False, False, False]
+    assert set(t["service"]) == {"on_demand"}
     np.testing.assert_array_equal(t["ride_km"], [3.0, 1.5, NAN, NAN])
     np.testing.assert_array_equal(t["direct_km"], [2.5, 1.0, 1.0, 1.0])
     np.testing.assert_array_equal(t["passenger_km"], [6.0, 1.5, 0.0, 0.0])
@@ -137,6 +157,7 @@ def test_vehicles_table_by_hand(tables) -> None:
     assert list(v["passenger_km"]) == [4.0, 1.0]
     # vehicle 0 went off service at 900 s; vehicle 1 counts until service end
     assert list(v["hours_in_service"]) == [0.25, 1.0]
+    assert list(v["driving_hours"]) == [(100 + 200 + 300) / 3600, (100 + 100) / 3600]
     assert list(v["passengers_served"]) == [2, 1]
     assert list(v["requests_served"]) == [1, 1]
 
@@ -150,9 +171,13 @@ def test_kpis_by_hand(tables) -> None:
     assert k["rejections"] == {"capacity": 1, "max_wait": 1}
     assert k["wait_mean_s"] == 80.0
     assert k["wait_p95_s"] == pytest.approx(98.0)  # 60 + 0.95 x (100 - 60)
-    assert k["ride_mean_s"] == 250.0
-    assert k["detour_mean"] == pytest.approx(1.1)
+    assert k["ride_mean_s"] == 239.0
+    assert k["detour_mean"] == pytest.approx(1.051)
+    assert k["detour_p95"] == pytest.approx(0.95 + 0.95 * (1.152 - 0.95))
     assert k["pooling_rate"] == 0.5
+    assert k["walk_faster_share"] == 0.5
+    assert (k["vehicles_used"], k["vehicles_never_moved"]) == (2, 0)
+    assert "by_service" not in k
     assert k["walk_mean_m"] == 125.0  # (150 + 100) / 2, served only
     assert k["vehicles"] == 2
     assert k["vehicle_km"] == 8.0
@@ -163,6 +188,31 @@ def test_kpis_by_hand(tables) -> None:
     assert k["passengers_per_vehicle_hour"] == pytest.approx(2.4)
     assert k["vehicle_km_per_passenger_km"] == pytest.approx(8.0 / 7.5)
     assert k["mean_occupancy"] == pytest.approx(0.9375)
+
+
+def test_kpis_per_service_of_a_hybrid_day() -> None:
+    # r0 and r2 on demand (vehicle 0), r1 and r3 by line (vehicle 1)
+    base = _base().assign(service=["on_demand", "line", "on_demand", "line"])
+    log = _log()
+    t = trips_table(log, base)
+    v = vehicles_table(log, NET, t, ["on_demand", "line"])
+    k = kpis(t, v)
+    od, line = k["by_service"]["on_demand"], k["by_service"]["line"]
+    assert (od["requests"], od["served"], line["requests"], line["served"]) == (2, 1, 2, 1)
+    assert od["rejections"] == {"capacity": 1} and line["rejections"] == {"max_wait": 1}
+    assert (od["vehicle_km"], line["vehicle_km"]) == (6.0, 2.0)
+    # pooling counts on-demand trips only: r0 shared its vehicle, r1 rode a line bus
+    assert k["pooling_rate"] == od["pooling_rate"] == 1.0 and line["pooling_rate"] is None
+    assert od["ride_mean_s"] == 288.0 and line["ride_mean_s"] == 190.0
+
+
+def test_vehicles_that_never_moved_are_counted() -> None:
+    log = _log()
+    t = trips_table(log, _base())
+    v = vehicles_table(log, NET, t)
+    v.loc[1, "km_driven"] = 0.0
+    k = kpis(t, v)
+    assert (k["vehicles_used"], k["vehicles_never_moved"]) == (1, 1)
 
 
 def test_kpis_without_service_are_none_not_errors() -> None:

@@ -108,6 +108,12 @@ def test_line_scenario_follows_its_timetable(runs) -> None:
         assert len(first) == len(scheduled)
         assert np.all(first >= scheduled - 1e-9)
     assert ev["event"].eq("depart").any()
+    # riders wait for the next bus: the 10-minute headway, not the on-demand
+    # wait limit (420 s), is how long they wait at most
+    tr = res.log.trips
+    riding = np.asarray(tr.pre_reason) == 0
+    assert np.all(np.asarray(tr.max_wait_s)[riding] >= 600.0)
+    assert res.kpis["served_share"] > 0.9, res.kpis["rejections"]
     served = res.trips[res.trips["status"] == "served"]
     assert not served.empty and (served["pickup_stop"] != "").all()
 
@@ -292,3 +298,11 @@ def test_router_gives_times_to_each_node_once(kl_router) -> None:
     assert t is kl_router.time_to_s  # built once, reused by every simulation
     assert t.flags.c_contiguous and not t.flags.writeable
     assert np.array_equal(t, kl_router.time_s.T)
+
+
+def test_run_warns_when_more_than_a_tenth_of_the_fleet_never_moves() -> None:
+    from klshuttle.runner import _fleet_warnings
+
+    assert _fleet_warnings({"vehicles_never_moved": 4, "vehicles": 40}) == []
+    (warning,) = _fleet_warnings({"vehicles_never_moved": 5, "vehicles": 40})
+    assert warning.startswith("5 of 40 vehicles never moved")

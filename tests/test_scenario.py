@@ -66,12 +66,13 @@ def test_defaults_come_from_domain_md(tmp_path: Path) -> None:
     folder = scenario_dir(tmp_path)
     sc = load_scenario(write(folder, "s.toml", SMALL))
     od = sc.service.on_demand
-    # MATSim Kelheim / KEXI (DOMAIN.md)
-    assert (od.max_wait_s, od.max_detour_factor, od.max_detour_offset_s) == (1200.0, 1.5, 1200.0)
-    assert od.stop_based is True
-    assert od.max_ride_time_s(600.0) == pytest.approx(1.5 * 600 + 1200)
+    # the urban preset: Alonso-Mora et al. 2017 (7 min), CleverShuttle (1.5 x) + 120 s
+    assert od.limits == "urban"
+    assert (od.max_wait_s, od.max_detour_factor, od.max_detour_offset_s) == (420.0, 1.5, 120.0)
+    assert od.stop_based is True and od.reject_if_walking_faster is False
+    assert od.max_ride_time_s(600.0) == pytest.approx(1.5 * 600 + 120)
     # the runner passes every request's direct time at once
-    assert od.max_ride_time_s(np.array([0.0, 600.0])).tolist() == [1200.0, 2100.0]
+    assert od.max_ride_time_s(np.array([0.0, 600.0])).tolist() == [120.0, 1020.0]
     hours = sc.fleet.vehicle.operating_hours
     assert (hours.start_s, hours.end_s) == (6 * 3600.0, 21 * 3600.0)
     # EZ10 (DOMAIN.md), Levinson dwell time
@@ -80,6 +81,22 @@ def test_defaults_come_from_domain_md(tmp_path: Path) -> None:
     assert sc.landuse.car_occupancy == 1.5 and sc.landuse.cars_replaced_per_shared_vehicle == 11.0
     # the schema's own defaults equal base.toml's
     assert OnDemandSpec() == od
+
+
+def test_kelheim_limits_preset_and_overrides(tmp_path: Path) -> None:
+    folder = scenario_dir(tmp_path)
+    kelheim = SMALL + '[service.on_demand]\nlimits = "kelheim"\n'
+    od = load_scenario(write(folder, "k.toml", kelheim)).service.on_demand
+    # MATSim Kelheim / KEXI (DOMAIN.md)
+    assert (od.max_wait_s, od.max_detour_factor, od.max_detour_offset_s) == (1200.0, 1.5, 1200.0)
+    # a key the scenario sets wins over its preset; max_ride_s caps every ride
+    od = load_scenario(
+        write(folder, "k2.toml", kelheim + "max_wait_s = 600.0\nmax_ride_s = 900.0\n")
+    ).service.on_demand
+    assert (od.max_wait_s, od.max_detour_offset_s) == (600.0, 1200.0)
+    assert od.max_ride_time_s(np.array([0.0, 600.0])).tolist() == [900.0, 900.0]
+    with pytest.raises(ScenarioError, match="limits"):
+        load_scenario(write(folder, "k3.toml", SMALL + '[service.on_demand]\nlimits = "rural"\n'))
 
 
 def test_vehicle_preset_and_overrides(tmp_path: Path) -> None:

@@ -76,15 +76,52 @@ def test_request_rejected_for_max_wait() -> None:
     assert REASON_NAMES[log.requests["reason"][0]] == "max_wait"
 
 
-def test_request_rejected_for_detour_limits_of_a_passenger_on_board() -> None:
+def test_request_rejected_for_the_ride_limit_of_a_passenger_on_board() -> None:
     # r0 rides 1 -> 4 with a tight ride limit (312 s needed, 320 s allowed);
     # picking r1 up on the way would stretch r0's ride, and waiting for r0's
-    # drop-off breaks r1's own wait limit
+    # drop-off breaks r1's own wait limit: r0's ride is the binding limit
     tr = trips([100, 205], [1, 2], [4, 3], max_wait_s=[1200, 400], max_ride_s=[320, 3600])
     log = _run(NET5, fleet([0]), tr)
     r = log.requests
     assert r["dropoff_s"][0] - r["pickup_s"][0] == 312.0
-    assert REASON_NAMES[r["reason"][1]] == "detour_limits"
+    assert REASON_NAMES[r["reason"][1]] == "other_rider_ride"
+
+
+def test_request_rejected_for_the_wait_limit_of_a_booked_passenger() -> None:
+    # the vehicle leaves node 0 at 100 for r0 at node 3 (arrives 400, r0 waits
+    # until 420 at most). r1 asks at 101 for 1 -> 2 with a ride of 150 s at
+    # most: served first (1 at 200, 2 at 312), r0 would be picked up at 424;
+    # picked up first and dropped after r0's pickup, r1 would ride 324 s; served
+    # after r0, r1 would wait too long. r0's wait is the binding limit.
+    tr = trips([100, 101], [3, 1], [4, 2], max_wait_s=[320, 300], max_ride_s=[3600, 150])
+    log = _run(NET5, fleet([0]), tr)
+    r = log.requests
+    assert r["status"][0] == R_DONE and r["pickup_s"][0] == 400.0
+    assert REASON_NAMES[r["reason"][1]] == "other_rider_wait"
+
+
+def test_request_rejected_for_its_own_ride_limit() -> None:
+    # 1 -> 3 takes 200 s of driving plus the dwell at node 2: over 150 s
+    log = _run(NET5, fleet([0]), trips([100], [1], [3], max_ride_s=150.0))
+    assert REASON_NAMES[log.requests["reason"][0]] == "max_ride"
+
+
+def test_request_rejected_when_walking_is_faster() -> None:
+    # picked up at 200 at node 1, it would reach node 3 at 412; walking gets
+    # there by 350
+    log = _run(NET5, fleet([0]), trips([100], [1], [3], latest_dropoff_s=350.0))
+    assert REASON_NAMES[log.requests["reason"][0]] == "walking_is_faster"
+    log = _run(NET5, fleet([0]), trips([100], [1], [3], latest_dropoff_s=420.0))
+    assert log.requests["dropoff_s"][0] == 412.0
+
+
+def test_equally_good_vehicles_take_turns() -> None:
+    # three idle vehicles at the depot (node 0) and three requests far apart in
+    # time: each time every vehicle is equally good; the rotation by request
+    # index gives each request another vehicle, not always vehicle 0
+    tr = trips([100, 1500, 2900], [0, 0, 0], [1, 1, 1])
+    log = _run(NET5, fleet([0, 0, 0]), tr, rebalancing="depot")
+    assert list(log.requests["vehicle"]) == [0, 1, 2]
 
 
 def test_requests_outside_service_hours_are_rejected() -> None:

@@ -638,43 +638,61 @@ def print_comparison(table: Any) -> None:
 def print_run_summary(result: Any, lang: str | None = None) -> None:
     """The KPIs of a run as a table, in ``lang`` (default: the scenario's ``[outputs].lang``).
 
-    Times people feel in minutes, shares in %, numbers formatted as in the report.
+    Times people feel in minutes, shares in %, numbers formatted as in the report;
+    one column per service (line, on demand) beside the whole for a hybrid run.
     """
     from .outputs.report.fmt import km, minutes, num, pct
     from .outputs.report.i18n import reason, tr
 
     lang = lang or result.scenario.outputs.lang
     k = result.kpis
+    blocks = [(tr("k.col_all", lang), k)]
+    blocks += [(name.replace("_", " "), sub) for name, sub in k.get("by_service", {}).items()]
     table = Table(
         title=tr("t.run", lang, name=result.scenario.name, seed=result.seed),
-        show_header=False,
+        show_header=len(blocks) > 1,
         title_justify="left",
     )
     table.add_column("KPI")
-    table.add_column("value", justify="right")
-    rows = [
-        (tr("k.requests", lang), num(k["requests"], lang)),
-        (tr("k.served", lang), f"{num(k['served'], lang)} ({pct(k['served_share'], lang, 1)})"),
-        (
-            tr("t.wait", lang),
-            f"{minutes(k['wait_mean_s'], lang)} / {minutes(k['wait_p95_s'], lang)}",
-        ),
-        (tr("k.ride_mean", lang), minutes(k["ride_mean_s"], lang)),
-        (tr("k.detour", lang), num(k["detour_mean"], lang, 2)),
-        (tr("k.pooling", lang), pct(k["pooling_rate"], lang, 1)),
-        (tr("k.vehicles", lang), num(k["vehicles"], lang)),
-        (
-            tr("t.vkm_empty", lang),
-            f"{km(k['vehicle_km'], lang)} ({pct(k['empty_share'], lang, 1)})",
-        ),
-        (tr("k.pkm", lang), km(k["passenger_km"], lang)),
-        (tr("k.pax_per_vh", lang), num(k["passengers_per_vehicle_hour"], lang, 2)),
-        (tr("t.vkm_per_pkm", lang), num(k["vehicle_km_per_passenger_km"], lang, 2)),
-    ]
-    for name, n in k["rejections"].items():
-        rows.append((tr("t.rejected", lang, reason=reason(name, lang)), num(n, lang)))
-    for name, value in rows:
-        table.add_row(name, value)
+    for name, _ in blocks:
+        table.add_column(name, justify="right")
+
+    def rows(s: dict[str, Any]) -> list[tuple[str, str]]:
+        def opt(key: str, text: Any) -> str:
+            return "-" if s.get(key) is None else text(s[key])
+
+        return [
+            (tr("k.requests", lang), num(s["requests"], lang)),
+            (tr("k.served", lang), f"{num(s['served'], lang)} ({pct(s['served_share'], lang, 1)})"),
+            (
+                tr("t.wait", lang),
+                f"{minutes(s['wait_mean_s'], lang)} / {minutes(s['wait_p95_s'], lang)}",
+            ),
+            (tr("k.ride_mean", lang), minutes(s["ride_mean_s"], lang)),
+            (tr("k.detour", lang), num(s["detour_mean"], lang, 2)),
+            (tr("k.detour_p95", lang), opt("detour_p95", lambda v: num(v, lang, 2))),
+            (tr("k.walk_faster", lang), opt("walk_faster_share", lambda v: pct(v, lang, 1))),
+            (tr("k.pooling", lang), opt("pooling_rate", lambda v: pct(v, lang, 1))),
+            (tr("k.vehicles", lang), num(s["vehicles"], lang)),
+            (tr("k.vehicles_used", lang), opt("vehicles_used", lambda v: num(v, lang))),
+            (
+                tr("t.vkm_empty", lang),
+                f"{km(s['vehicle_km'], lang)} ({pct(s['empty_share'], lang, 1)})",
+            ),
+            (tr("k.pkm", lang), km(s["passenger_km"], lang)),
+            (tr("k.pax_per_vh", lang), num(s["passengers_per_vehicle_hour"], lang, 2)),
+            (tr("t.vkm_per_pkm", lang), num(s["vehicle_km_per_passenger_km"], lang, 2)),
+        ]
+
+    columns = [rows(sub) for _, sub in blocks]
+    for i, (label, _) in enumerate(columns[0]):
+        table.add_row(label, *(col[i][1] for col in columns))
+    reasons = sorted({r for _, sub in blocks for r in sub.get("rejections", {})})
+    for name in reasons:
+        table.add_row(
+            tr("t.rejected", lang, reason=reason(name, lang)),
+            *(num(sub.get("rejections", {}).get(name, 0), lang) for _, sub in blocks),
+        )
     timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
     print_benefit_summary(result, lang)

@@ -5,6 +5,8 @@ Three strategies, chosen by name in the scenario's ``[dispatch]`` table:
 ``insertion``
     Cheapest feasible insertion over all vehicles, decided the moment a
     request comes in (numba kernel :func:`klshuttle._kernels.insertion.best_insertion`).
+    What "cheapest" means is the objective (:data:`OBJECTIVES`): extra vehicle
+    time, the passenger time the insertion adds, or a weighted sum.
 ``nearest_idle``
     Baseline without pooling: the idle vehicle that reaches the pickup first.
 ``batch``
@@ -38,6 +40,9 @@ from ._kernels.simstate import (
     D_INSERTION,
     D_NEAREST_IDLE,
     EPS_S,
+    OBJ_PASSENGER_TIME,
+    OBJ_VEHICLE_TIME,
+    OBJ_WEIGHTED,
     PICKUP,
     V_DRIVE,
     V_DWELL,
@@ -54,6 +59,7 @@ from .events import RequestStatus
 
 __all__ = [
     "DISPATCHERS",
+    "OBJECTIVES",
     "DemandRebalancer",
     "DispatchParams",
     "SimulationState",
@@ -73,6 +79,14 @@ DISPATCHERS: dict[str, int] = {
     "insertion": D_INSERTION,
     "nearest_idle": D_NEAREST_IDLE,
     "batch": D_BATCH,
+}
+
+
+#: Insertion objectives as scenarios spell them (``dispatch.objective``), and their codes.
+OBJECTIVES: dict[str, int] = {
+    "vehicle_time": OBJ_VEHICLE_TIME,
+    "passenger_time": OBJ_PASSENGER_TIME,
+    "weighted": OBJ_WEIGHTED,
 }
 
 
@@ -101,7 +115,8 @@ def dispatch_params(algorithm: str = "insertion", **settings: Any) -> DispatchPa
     algorithm
         Dispatcher name (:data:`DISPATCHERS`).
     **settings
-        Other fields of :class:`DispatchParams` (``pooling``, ``wait_weight``,
+        Other fields of :class:`DispatchParams` (``pooling``, ``objective``
+        by name or code, ``wait_weight``, ``passenger_weight``,
         ``batch_window_s`` ...), each cast to the type of the field's default;
         missing ones keep the default.
 
@@ -114,6 +129,14 @@ def dispatch_params(algorithm: str = "insertion", **settings: Any) -> DispatchPa
     unknown = sorted(set(settings) - (set(defaults) - {"dispatcher"}))
     if unknown:
         raise TypeError(f"unknown dispatch setting {unknown[0]!r}")
+    objective = settings.get("objective")
+    if isinstance(objective, str):
+        if objective not in OBJECTIVES:
+            known = ", ".join(OBJECTIVES)
+            raise ScenarioError(
+                f"dispatch.objective: unknown objective {objective!r} (known: {known})"
+            )
+        settings = {**settings, "objective": OBJECTIVES[objective]}
     values = {k: type(defaults[k])(v) for k, v in settings.items()}
     return DispatchParams(dispatcher=dispatcher_code(algorithm), **values)
 
@@ -191,9 +214,11 @@ def _feasible(
 ) -> int:
     """Check a timed plan; return -1 if feasible, else the STAGE of the first failure.
 
-    The new request failing its own wait limit is STAGE_WAIT; any entry
-    overfilling the vehicle is STAGE_CAPACITY; a ride limit, or the wait limit
-    of a passenger already planned, is STAGE_DETOUR.
+    For the new request: a late pickup is STAGE_WAIT, a ride over its limit
+    STAGE_MAX_RIDE, a drop-off after its latest drop-off STAGE_WALK; any
+    entry overfilling the vehicle is STAGE_CAPACITY; for a passenger already
+    planned, a late pickup is STAGE_OTHER_WAIT, a ride over the limit or a
+    late drop-off STAGE_OTHER_RIDE.
     """
     load = load0
     picked: dict[int, float] = {}
@@ -206,14 +231,25 @@ def _feasible(
             if load > capacity:
                 return kin.STAGE_CAPACITY
             if late:
-                return kin.STAGE_DETOUR
+                return kin.STAGE_OTHER_WAIT
             picked[r] = t
         else:
             load -= int(req.pax[r])
             t_pick = float(req.pickup_s[r]) if req.status[r] == R_ONBOARD else picked[r]
-            if t - t_pick > req.max_ride_s[r] + EPS_S:
-                return kin.STAGE_DETOUR
+            too_long = t - t_pick > req.max_ride_s[r] + EPS_S
+            too_late = t > req.latest_dropoff[r] + EPS_S
+            if r == new and too_long:
+                return kin.STAGE_MAX_RIDE
+            if r == new and too_late:
+                return kin.STAGE_WALK
+            if too_long or too_late:
+                return kin.STAGE_OTHER_RIDE
     return -1
+
+
+def _drop_times(plan: list[tuple[int, int, int]], times: list[float]) -> dict[int, float]:
+    """Drop-off time of every request of a timed plan."""
+    return {r: t for (_n, r, kind), t in zip(plan, times, strict=True) if kind != PICKUP}
 
 
 class _VehiclePlan:
@@ -232,7 +268,8 @@ class _VehiclePlan:
             (int(veh.plan_node[v, k]), int(veh.plan_req[v, k]), int(veh.plan_kind[v, k]))
             for k in range(int(veh.plan_len[v]))
         ]
-        _, self.end = self.times(self.entries)
+        old_times, self.end = self.times(self.entries)
+        self.old_drop = _drop_times(self.entries, old_times)
 
     def times(self, entries: list[tuple[int, int, int]]) -> tuple[list[float], float]:
         return _plan_times(entries, self.start, self.tt, self.req.pax, self.fixed, self.per_pax)
@@ -251,8 +288,19 @@ class _VehiclePlan:
         cand = self.with_request(r, i, j)
         times, end = self.times(cand)
         failed = _feasible(cand, times, self.load, self.capacity, self.req, r)
-        cost = (end - self.end) + dispatch.wait_weight * (times[i] - self.req.t_submit[r])
-        return failed, cost, times[i]
+        req = self.req
+        wait = times[i] - float(req.t_submit[r])
+        vehicle_time = end - self.end
+        if dispatch.objective == OBJ_VEHICLE_TIME:
+            return failed, vehicle_time + dispatch.wait_weight * wait, times[i]
+        new_drop = _drop_times(cand, times)
+        # the new riders' wait and ride, and the delay of every other drop-off
+        added = int(req.pax[r]) * (new_drop[r] - float(req.t_submit[r]))
+        for q, t_old in self.old_drop.items():
+            added += int(req.pax[q]) * (new_drop[q] - t_old)
+        if dispatch.objective == OBJ_PASSENGER_TIME:
+            return failed, added, times[i]
+        return failed, vehicle_time + dispatch.passenger_weight * added, times[i]
 
 
 def _eval_vehicle_reference(
@@ -330,6 +378,7 @@ def best_insertion_reference(
     """
     nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
     best, bv, bi, bj, btp = math.inf, -1, -1, -1, math.inf
+    brank = len(veh.state)
     stage = kin.STAGE_NONE
     for v in range(len(veh.state)):
         if int(veh.state[v]) not in (V_IDLE, V_DRIVE, V_DWELL) or veh.plan_len[v] + 2 > max_plan:
@@ -339,10 +388,13 @@ def best_insertion_reference(
         cost, i, j, st, tp = _eval_vehicle_reference(net, fleet, veh, req, dispatch, v, r, now)
         if nearest_idle and cost < math.inf:
             cost = tp - now
-        if cost < best:
-            best, bv, bi, bj, btp = cost, v, i, j, tp
-        elif cost == math.inf and st > stage:
-            stage = st
+        if cost == math.inf:
+            stage = max(stage, st)
+            continue
+        # equally cheap vehicles: the rotation by request index of the kernel
+        rank = (v - r) % len(veh.state)
+        if (cost, rank) < (best, brank):
+            best, brank, bv, bi, bj, btp = cost, rank, v, i, j, tp
     return bv, bi, bj, best, stage, btp
 
 

@@ -61,18 +61,32 @@ class EventKind(IntEnum):
 
 
 class RejectReason(IntEnum):
-    """Why a request was not served (``reject_reason`` in trips.csv)."""
+    """Why a request was not served (``reject_reason`` in trips.csv).
+
+    On-demand rejections name the limit that turned the rider away (the
+    furthest any vehicle and insertion position got, :mod:`klshuttle._kernels.insertion`):
+    ``max_wait`` (no vehicle reaches the pickup within the rider's wait limit),
+    ``capacity`` (in time, but no seat), ``max_ride`` (the rider's own ride
+    limit, i.e. their latest drop-off), ``walking_is_faster`` (every offer
+    arrives later than walking the whole way, with
+    ``reject_if_walking_faster``), ``other_rider_ride`` and
+    ``other_rider_wait`` (taking the rider would make someone already booked
+    ride too long or be picked up too late).
+    """
 
     none = ks.RS_NONE
     outside_operating_hours = ks.RS_OUTSIDE_HOURS
     max_wait = ks.RS_MAX_WAIT
     capacity = ks.RS_CAPACITY
-    detour_limits = ks.RS_DETOUR
+    max_ride = ks.RS_MAX_RIDE
     no_vehicle_available = ks.RS_NO_VEHICLE
     no_stop_in_reach = ks.RS_NO_STOP
     same_stop = ks.RS_SAME_STOP
     no_departure = ks.RS_NO_DEPARTURE
     no_line_connection = ks.RS_NO_LINE
+    other_rider_wait = ks.RS_OTHER_WAIT
+    other_rider_ride = ks.RS_OTHER_RIDE
+    walking_is_faster = ks.RS_WALKING
 
     @property
     def label(self) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 from ._kernels.simloop import link_loads as _link_loads_kernel
 from ._kernels.simloop import link_riders as _link_riders_kernel
 from ._kernels.simstate import Net
-from .events import REASON_NAMES, EventLog, LegKind, RequestStatus
+from .events import REASON_NAMES, EventKind, EventLog, LegKind, RequestStatus
 from .graph import RoadGraph
 
 __all__ = ["TRIP_COLUMNS", "VEHICLE_COLUMNS", "kpis", "link_loads", "trips_table", "vehicles_table"]
@@ -25,6 +25,7 @@ __all__ = ["TRIP_COLUMNS", "VEHICLE_COLUMNS", "kpis", "link_loads", "trips_table
 TRIP_COLUMNS = [
     "request_id",
     "tag",
+    "service",
     "passengers",
     "request_s",
     "submit_s",
@@ -44,11 +45,15 @@ TRIP_COLUMNS = [
     "assign_s",
     "promised_pickup_s",
     "pickup_s",
+    "depart_s",
     "dropoff_s",
     "wait_s",
     "ride_s",
     "direct_s",
     "detour_factor",
+    "door_to_door_s",
+    "walk_all_s",
+    "walking_faster",
     "ride_km",
     "direct_km",
     "passenger_km",
@@ -58,6 +63,7 @@ TRIP_COLUMNS = [
 #: Columns of vehicles.csv, in order.
 VEHICLE_COLUMNS = [
     "vehicle",
+    "service",
     "depot_node",
     "km_driven",
     "empty_km",
@@ -66,9 +72,30 @@ VEHICLE_COLUMNS = [
     "depot_km",
     "passenger_km",
     "hours_in_service",
+    "driving_hours",
     "passengers_served",
     "requests_served",
 ]
+
+
+def _departures(log: EventLog, vehicle: np.ndarray, pickup_s: np.ndarray) -> np.ndarray:
+    """When each rider's vehicle left their pickup stop: its first ``depart`` at or after
+    the pickup (NaN where there was no pickup)."""
+    e = log.events
+    dep = e["event"] == EventKind.depart
+    dv, dt = e["vehicle"][dep], e["t_s"][dep]
+    order = np.lexsort((dt, dv))
+    dv, dt = dv[order], dt[order]
+    out = np.full(len(pickup_s), np.nan)
+    picked = np.isfinite(pickup_s) & (vehicle >= 0)
+    for v in np.unique(vehicle[picked]):
+        rows = picked & (vehicle == v)
+        times = dt[np.searchsorted(dv, v, "left") : np.searchsorted(dv, v, "right")]
+        if len(times) == 0:
+            continue
+        k = np.searchsorted(times, pickup_s[rows], side="left")
+        out[rows] = np.where(k < len(times), times[np.minimum(k, len(times) - 1)], np.nan)
+    return out
 
 
 def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
@@ -83,30 +110,49 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
         ``tag``, ``passengers``, ``request_s``, ``submit_s``, origin and
         destination lon/lat, ``pickup_stop``, ``dropoff_stop``, ``pickup_node``,
         ``dropoff_node``, ``walk_to_m``, ``walk_from_m``, ``direct_s`` and
-        ``direct_m``.
+        ``direct_m``; optionally ``service`` (``"on_demand"`` or ``"line"``,
+        default on demand), ``walk_all_s`` (walking the whole way) and
+        ``walk_from_s`` (the walk from the drop-off stop).
 
     Returns
     -------
     DataFrame
-        The columns of :data:`TRIP_COLUMNS`. Waits count from when the
-        passenger is at the pickup point; ride distance is what the vehicle
-        drove with the passenger on board.
+        The columns of :data:`TRIP_COLUMNS`. The wait runs from when the
+        passenger is at the pickup point (``submit_s``) until the vehicle
+        arrives there (``pickup_s``); the ride from when the vehicle leaves the
+        pickup stop (``depart_s``: the dwell at the pickup stop is neither wait
+        nor ride) until it arrives at the drop-off stop; ``detour_factor`` is the
+        ride over the direct drive (``direct_s``); ``door_to_door_s`` runs from
+        the request to the arrival on foot at the destination, and
+        ``walking_faster`` marks served riders who would have been there sooner
+        walking the whole way. Ride distance is what the vehicle drove with the
+        passenger on board.
     """
     r = log.requests
     served = r["status"] == RequestStatus.done
     t = base.copy()
+    n = len(t)
+    if "service" not in t:
+        t["service"] = "on_demand"
     t["status"] = np.where(served, "served", "rejected")
     t["reject_reason"] = [REASON_NAMES[c] for c in r["reason"]]
     t["vehicle"] = pd.array(np.where(r["vehicle"] >= 0, r["vehicle"], -1), dtype="int64")
     t["assign_s"] = r["assign_s"]
     t["promised_pickup_s"] = r["promised_pickup_s"]
     t["pickup_s"] = r["pickup_s"]
+    depart = _departures(log, np.asarray(r["vehicle"]), np.asarray(r["pickup_s"]))
+    t["depart_s"] = np.where(np.isfinite(depart), depart, r["pickup_s"])
     t["dropoff_s"] = r["dropoff_s"]
     t["wait_s"] = r["pickup_s"] - t["submit_s"].to_numpy()
-    t["ride_s"] = r["dropoff_s"] - r["pickup_s"]
+    t["ride_s"] = r["dropoff_s"] - t["depart_s"].to_numpy()
     direct = t["direct_s"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         t["detour_factor"] = np.where(direct > 0, t["ride_s"].to_numpy() / direct, np.nan)
+    walk_from_s = t["walk_from_s"].to_numpy() if "walk_from_s" in t else np.zeros(n)
+    t["door_to_door_s"] = r["dropoff_s"] + walk_from_s - t["request_s"].to_numpy()
+    if "walk_all_s" not in t:
+        t["walk_all_s"] = np.nan
+    t["walking_faster"] = served & (t["door_to_door_s"] > t["walk_all_s"]).to_numpy()
     t["ride_km"] = np.where(served, r["ride_m"] / 1000.0, np.nan)
     t["direct_km"] = t["direct_m"].to_numpy() / 1000.0
     t["passenger_km"] = np.where(served, t["passengers"].to_numpy() * r["ride_m"] / 1000.0, 0.0)
@@ -119,8 +165,14 @@ def _leg_lengths_m(log: EventLog, net: Net) -> np.ndarray:
     return np.asarray(net.length_m[legs["from_node"], legs["to_node"]], dtype=np.float64)
 
 
-def vehicles_table(log: EventLog, net: Net, trips: pd.DataFrame) -> pd.DataFrame:
-    """One row per vehicle: distances, passenger-km, hours in service, passengers.
+def vehicles_table(
+    log: EventLog, net: Net, trips: pd.DataFrame, service: Any = "on_demand"
+) -> pd.DataFrame:
+    """One row per vehicle: distances, passenger-km, hours in service and driving, passengers.
+
+    ``service`` names each vehicle's service (``"line"`` or ``"on_demand"``),
+    one name for all or one per vehicle. ``driving_hours`` is the time spent
+    on the road; a vehicle with 0 ``km_driven`` never moved.
 
     ``repositioning_km`` is driven empty to where the vehicle is needed next
     (rebalancing towards demand, or a line vehicle's drive to the first stop of
@@ -152,6 +204,7 @@ def vehicles_table(log: EventLog, net: Net, trips: pd.DataFrame) -> pd.DataFrame
     table = pd.DataFrame(
         {
             "vehicle": np.arange(nv),
+            "service": np.broadcast_to(np.asarray(service, dtype=object), (nv,)),
             "depot_node": np.asarray(log.fleet.depot_node, dtype=np.int64),
             "km_driven": per_vehicle(length_km),
             "empty_km": per_vehicle(length_km * (load == 0)),
@@ -160,6 +213,7 @@ def vehicles_table(log: EventLog, net: Net, trips: pd.DataFrame) -> pd.DataFrame
             "depot_km": per_vehicle(length_km * (kind == LegKind.depot)),
             "passenger_km": per_vehicle(length_km * load),
             "hours_in_service": (end_s - log.start_s) / 3600.0,
+            "driving_hours": per_vehicle(legs["t1_s"] - legs["t0_s"]) / 3600.0,
             "passengers_served": pax.astype(np.int64),
             "requests_served": reqs.astype(np.int64),
         }
@@ -252,13 +306,31 @@ def kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]:
     dict
         ``requests``, ``served``, ``served_share``, ``passengers_served``,
         ``rejections`` (by reason), ``wait_mean_s``, ``wait_p95_s``,
-        ``ride_mean_s``, ``detour_mean`` (ride time over direct time),
-        ``pooling_rate`` (share of served trips that shared the vehicle),
-        ``vehicle_km``, ``empty_km``, ``empty_share``, ``passenger_km``,
-        ``vehicle_hours``, ``passengers_per_vehicle_hour``,
-        ``vehicle_km_per_passenger_km``, ``mean_occupancy`` (passenger-km
-        per vehicle-km).
+        ``ride_mean_s``, ``detour_mean`` and ``detour_p95`` (ride time over
+        direct time, :func:`trips_table`), ``pooling_rate`` (share of served
+        on-demand trips that shared the vehicle; None without on-demand
+        service: a line bus is shared by design), ``walk_faster_share`` (share
+        of served trips where walking the whole way would have been faster),
+        ``walk_mean_m``, ``vehicles``, ``vehicles_used`` and
+        ``vehicles_never_moved``, ``vehicle_km``, ``empty_km``, ``empty_share``,
+        ``passenger_km``, ``vehicle_hours``, ``passengers_per_vehicle_hour``,
+        ``vehicle_km_per_passenger_km``, ``mean_occupancy`` (passenger-km per
+        vehicle-km). With both line and on-demand service (hybrid), ``by_service``
+        holds the same KPIs for each service apart.
     """
+    out = _service_kpis(trips, vehicles)
+    services = sorted(set(trips["service"]) | set(vehicles["service"]))
+    if len(services) > 1:
+        out["by_service"] = {
+            name: _service_kpis(
+                trips[trips["service"] == name], vehicles[vehicles["service"] == name]
+            )
+            for name in services
+        }
+    return out
+
+
+def _service_kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]:
     served = trips["status"] == "served"
     s = trips[served]
     n, n_served = len(trips), int(served.sum())
@@ -268,6 +340,8 @@ def kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]:
     vh = float(vehicles["hours_in_service"].sum())
     pax = int(s["passengers"].sum())
     ekm = float(vehicles["empty_km"].sum())
+    moved = int((vehicles["km_driven"] > 0).sum())
+    on_demand = s[s["service"] == "on_demand"]
 
     def ratio(a: float, b: float) -> float | None:
         return a / b if b > 0 else None
@@ -282,9 +356,13 @@ def kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]:
         "wait_p95_s": _percentile(s["wait_s"].to_numpy(dtype=float), 95),
         "ride_mean_s": _mean(s["ride_s"].to_numpy(dtype=float)),
         "detour_mean": _mean(s["detour_factor"].to_numpy(dtype=float)),
-        "pooling_rate": ratio(float(s["pooled"].sum()), n_served),
+        "detour_p95": _percentile(s["detour_factor"].to_numpy(dtype=float), 95),
+        "pooling_rate": ratio(float(on_demand["pooled"].sum()), len(on_demand)),
+        "walk_faster_share": ratio(float(s["walking_faster"].sum()), n_served),
         "walk_mean_m": _mean((s["walk_to_m"] + s["walk_from_m"]).to_numpy(dtype=float)),
         "vehicles": len(vehicles),
+        "vehicles_used": moved,
+        "vehicles_never_moved": len(vehicles) - moved,
         "vehicle_km": vkm,
         "empty_km": ekm,
         "empty_share": ratio(ekm, vkm),

@@ -56,6 +56,8 @@ class Result:
         ``[outputs].which`` does not ask for it.
     timings_s : dict
         Seconds spent per step of the run.
+    warnings : list of str
+        What the run found a planner should know (a fleet that stands still).
     """
 
     scenario: Scenario
@@ -71,3 +73,4 @@ class Result:
     landuse: LandUse | None = field(default=None, repr=False)
     accessibility: Accessibility | None = field(default=None, repr=False)
     timings_s: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)

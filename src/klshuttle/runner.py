@@ -32,7 +32,7 @@ from .demand.trips import BYTES_PER_REQUEST
 from .dispatch import DemandRebalancer, dispatch_params_from_spec
 from .errors import ScenarioError
 from .events import EVENT_NAMES, REASON_NAMES, EventKind, EventLog, RejectReason
-from .graph import to_lonlat
+from .graph import to_lonlat, to_metric
 from .landuse import LandUse, landuse_impact, parking_lots
 from .linesim import LineRoute, LineSimulation, RoutePassengers
 from .metrics import kpis as compute_kpis
@@ -88,7 +88,10 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     distance / walking speed) and ask for the ride when they are there;
     door-to-door: the ride starts at the graph node nearest the door.
     Requests without a stop in reach, or with the same stop (node) at both
-    ends, are marked as rejected before the simulation starts.
+    ends, are marked as rejected before the simulation starts. Walking the
+    whole way takes the straight line x ``walk_detour_factor`` at
+    ``walk_speed_mps`` (``walk_all_s``); with ``reject_if_walking_faster`` the
+    dispatcher may plan no drop-off after the time that walking would beat.
 
     Returns
     -------
@@ -129,6 +132,10 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     pre[(pre == 0) & (pickup == dropoff)] = RejectReason.same_stop
     walk_s = np.where(pre == 0, np.nan_to_num(walk_to) / od.walk_speed_mps, 0.0)
     submit = np.asarray(req.time_s) + walk_s
+    # walking the whole way: straight line x the walking detour factor
+    ox, oy = to_metric(req.origin_lon, req.origin_lat)
+    dx, dy = to_metric(req.dest_lon, req.dest_lat)
+    walk_all_s = np.hypot(dx - ox, dy - oy) * od.walk_detour_factor / od.walk_speed_mps
     order = np.lexsort((np.asarray(req.request_id), submit))
     pickup, dropoff = pickup[order].astype(np.int32), dropoff[order].astype(np.int32)
     direct_s = net.time_s[pickup, dropoff]
@@ -152,8 +159,14 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
             "walk_from_m": walk_from[order],
             "direct_s": direct_s,
             "direct_m": direct_m,
+            "walk_all_s": walk_all_s[order],
         }
     )
+    # latest drop-off that still beats walking: request time + walking the
+    # whole way - the walk from the drop-off stop
+    walk_from_s = np.nan_to_num(np.asarray(walk_from)[order]) / od.walk_speed_mps
+    base["walk_from_s"] = walk_from_s
+    beat_walking = np.asarray(req.time_s)[order] + walk_all_s[order] - walk_from_s
     trips = TripInput(
         t_submit_s=submit[order],
         pickup_node=pickup,
@@ -162,6 +175,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         max_wait_s=np.full(n, od.max_wait_s),
         max_ride_s=od.max_ride_time_s(direct_s),
         pre_reason=pre[order],
+        latest_dropoff_s=beat_walking if od.reject_if_walking_faster else None,
     )
     return base, trips
 
@@ -184,10 +198,18 @@ def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
     return routes
 
 
+def _longest_gap_s(departures_s: NDArray[np.float64]) -> float:
+    """The longest time between two departures of a line direction (0 for one departure)."""
+    d = np.sort(np.asarray(departures_s, dtype=np.float64))
+    return float(np.diff(d).max()) if len(d) > 1 else 0.0
+
+
 def _subset_trips(trips: TripInput, idx: NDArray[np.int64]) -> TripInput:
-    return TripInput(
-        **{k: np.asarray(getattr(trips, k))[idx] for k in TripInput.__dataclass_fields__}
-    )
+    subset: dict[str, Any] = {}
+    for k in TripInput.__dataclass_fields__:
+        v = getattr(trips, k)
+        subset[k] = None if v is None else np.asarray(v)[idx]
+    return TripInput(**subset)
 
 
 def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame:
@@ -294,9 +316,19 @@ def simulate(
             pre[(pre == 0) & ~use_line] = RejectReason.no_line_connection
             trips = replace(trips, pre_reason=pre)
             line_idx = all_idx
+            on_demand_idx = all_idx[:0]
         else:
             line_idx = all_idx[use_line & (np.asarray(trips.pre_reason) == 0)]
             on_demand_idx = np.setdiff1d(all_idx, line_idx)
+        # line riders ride as the timetable goes: the on-demand ride limit is not
+        # theirs, and they wait for the next departure (up to the route's longest
+        # gap between departures, at least the on-demand wait limit)
+        no_limit = np.asarray(trips.max_ride_s, dtype=np.float64).copy()
+        no_limit[line_idx] = np.inf
+        gap = np.array([_longest_gap_s(rt.departures_s) for rt in routes] + [0.0])
+        wait = np.asarray(trips.max_wait_s, dtype=np.float64).copy()
+        wait[line_idx] = np.maximum(wait[line_idx], gap[rp.route[line_idx]])
+        trips = replace(trips, max_ride_s=no_limit, max_wait_s=wait)
         vehicle_line = [ln.name for ln in resolved.lines for _ in range(ln.vehicles)]
         line_fleet = replace(fleet, depot_node=depot_nodes[:n_line])
         sub = RoutePassengers(rp.route[line_idx], rp.board[line_idx], rp.alight[line_idx])
@@ -339,12 +371,18 @@ def simulate(
         if len(parts) == 1 and mode != "hybrid"
         else EventLog.concat(parts, trips, fleet)
     )
+    service = np.full(len(base), "on_demand", dtype=object)
+    service[np.setdiff1d(all_idx, on_demand_idx)] = "line"
+    base["service"] = service
+    n_od = log.fleet.n_vehicles - n_line
+    vehicle_service = np.array(["line"] * min(n_line, log.fleet.n_vehicles) + ["on_demand"] * n_od)
     timings["simulation"] = time.perf_counter() - t
     t = time.perf_counter()
     trip_tab = trips_table(log, base)
-    vehicles = vehicles_table(log, net, trip_tab)
+    vehicles = vehicles_table(log, net, trip_tab, vehicle_service)
     loads = link_loads(log, net, resolved.graph)
     k = compute_kpis(trip_tab, vehicles)
+    warnings = _fleet_warnings(k)
     events = _events_frame(log, base, resolved.graph)
     timings["tables"] = time.perf_counter() - t
     run_id = sc.run_id(seed)
@@ -371,7 +409,23 @@ def simulate(
         landuse=landuse,
         accessibility=access,
         timings_s=timings,
+        warnings=warnings,
     )
+
+
+#: Share of the fleet that may stand still all day before a run warns.
+NEVER_MOVED_WARN_SHARE = 0.1
+
+
+def _fleet_warnings(k: dict[str, Any]) -> list[str]:
+    """Warnings about the run's outcome: a fleet larger than the demand needs."""
+    idle, n = k["vehicles_never_moved"], k["vehicles"]
+    if n and idle > NEVER_MOVED_WARN_SHARE * n:
+        return [
+            f"{idle} of {n} vehicles never moved all day (more than "
+            f"{NEVER_MOVED_WARN_SHARE:.0%} of the fleet): the same service needs fewer vehicles"
+        ]
+    return []
 
 
 def _landuse(

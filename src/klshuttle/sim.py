@@ -127,7 +127,9 @@ class TripInput:
     ``t_submit_s`` is when the passenger is at the pickup point and asks for
     a ride (request time plus the walk to the stop); ``pre_reason`` holds a
     rejection code (:class:`~klshuttle.events.RejectReason`) for trips refused before the simulation
-    (no stop in reach, same stop), else 0.
+    (no stop in reach, same stop), else 0; ``latest_dropoff_s`` is the latest
+    drop-off the dispatcher may plan (when walking the whole way would be
+    faster; None: no such limit).
     """
 
     t_submit_s: NDArray[np.float64]
@@ -137,6 +139,7 @@ class TripInput:
     max_wait_s: NDArray[np.float64]
     max_ride_s: NDArray[np.float64]
     pre_reason: NDArray[np.int8]
+    latest_dropoff_s: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_submit_s)
@@ -184,9 +187,9 @@ class OnDemandSimulation:
         rejected; vehicles finish their plans after ``end_s`` and return to
         their depots.
     dispatch
-        Dispatcher, pooling, insertion cost weights and batch window
+        Dispatcher, pooling, objective, cost weights and batch window
         (:func:`klshuttle.dispatch.dispatch_params`; default: cheapest
-        insertion with pooling, ``wait_weight`` 1, 30 s batches).
+        insertion by added passenger time, with pooling, 30 s batches).
     rebalancing
         What idle vehicles do, as the scenario's ``dispatch.rebalancing``:
         ``"none"`` (wait where the last passenger left), ``"depot"`` (return
@@ -261,6 +264,9 @@ class OnDemandSimulation:
             pax=np.asarray(trips.pax, dtype=np.int32),
             latest_pickup=t_submit + np.asarray(trips.max_wait_s, dtype=np.float64),
             max_ride_s=np.asarray(trips.max_ride_s, dtype=np.float64),
+            latest_dropoff=np.full(nr, np.inf)
+            if trips.latest_dropoff_s is None
+            else np.asarray(trips.latest_dropoff_s, dtype=np.float64),
             status=np.where(pre > 0, R_REJECTED, R_FUTURE).astype(np.int8),
             vehicle=np.full(nr, -1, dtype=np.int32),
             assign_s=np.full(nr, np.nan),

@@ -10,14 +10,40 @@ A dwelling vehicle's open visit can take more entries without a new fixed dwell.
 An insertion puts the new pickup before old entry ``i`` and the new drop-off
 before old entry ``j`` (``0 <= i <= j <= L``). It is feasible when capacity
 holds after every entry, every pickup happens no later than its request's
-latest pickup time, and every passenger's ride (drop-off time minus pickup
-time) stays within their maximum ride time, also for passengers already on
-board. The cost is how much later the vehicle finishes its plan, plus a
-weight times the new passenger's wait (``wait_weight``; 0 gives the pure
-vehicle-time cost).
+latest pickup time, every passenger's ride (drop-off time minus pickup time)
+stays within their maximum ride time and every drop-off happens no later than
+the request's latest drop-off (when walking the whole way would be faster;
+inf unless the service refuses such rides), also for passengers already on
+board.
+
+The cost depends on ``dispatch.objective``:
+
+``OBJ_VEHICLE_TIME``
+    how much later the vehicle finishes its plan, plus ``wait_weight`` times
+    the new passenger's wait (MATSim DRT's default with ``wait_weight`` 0);
+``OBJ_PASSENGER_TIME``
+    the passenger time the insertion adds: the new passengers' wait plus ride
+    (drop-off time minus submission time) and, for every request already in
+    the plan, its passengers times the delay of its drop-off (the added wait
+    plus the added ride of everyone whose pickup or drop-off the insertion
+    delays: the total delay of Alonso-Mora et al. 2017, PNAS 114(3));
+``OBJ_WEIGHTED``
+    the extra vehicle time plus ``passenger_weight`` times that passenger time.
+
+When no insertion is feasible the search reports a STAGE_* for the rejection
+reason: each candidate insertion fails at its first broken limit in plan
+order, and the search reports the highest stage any candidate reached, in the
+order STAGE_WAIT < STAGE_CAPACITY < STAGE_MAX_RIDE < STAGE_WALK <
+STAGE_OTHER_RIDE < STAGE_OTHER_WAIT (a later stage: the new rider's own limits
+held further).
+
+Equally cheap vehicles are told apart by :func:`tie_rank`, a rotation by the
+request's index, so ties go round the fleet instead of to the lowest index.
 
 The plain-Python twin in :mod:`klshuttle.dispatch` follows the same steps;
-tests check that both choose the same vehicle, positions and cost.
+tests check that both choose the same vehicle, positions and cost, and an
+exhaustive enumeration written apart from both
+(tests/test_dispatch_enumeration.py) checks the cost.
 """
 
 from __future__ import annotations
@@ -28,6 +54,8 @@ from . import njit
 from .simstate import (
     D_NEAREST_IDLE,
     EPS_S,
+    OBJ_PASSENGER_TIME,
+    OBJ_VEHICLE_TIME,
     PICKUP,
     R_ONBOARD,
     V_DRIVE,
@@ -35,11 +63,16 @@ from .simstate import (
     V_IDLE,
 )
 
-# How far a failed insertion search got, for the rejection reason.
+# How far a failed insertion search got, for the rejection reason (the
+# highest stage any candidate insertion reached; see the module docstring).
 STAGE_NONE = -1  # no vehicle could be considered
-STAGE_WAIT = 0  # no vehicle reaches the pickup in time
+STAGE_WAIT = 0  # the new rider's pickup is too late
 STAGE_CAPACITY = 1  # in time, but no room
-STAGE_DETOUR = 2  # in time with room, but some ride or wait limit breaks
+STAGE_MAX_RIDE = 2  # the new rider's ride would exceed their limit
+STAGE_WALK = 3  # the new rider would arrive later than walking the whole way
+STAGE_OTHER_RIDE = 4  # a rider already planned would ride too long (or arrive too late)
+STAGE_OTHER_WAIT = 5  # a rider already planned would be picked up too late
+STAGE_TOP = STAGE_OTHER_WAIT
 
 
 @njit
@@ -114,7 +147,24 @@ def new_work(max_plan):
         np.empty(n),  # to_d: drive from each old entry's node to the new drop-off
         np.empty(n),  # from_d: drive from the new drop-off to each old entry's node
         np.empty(n, dtype=np.int64),  # next_visit: first later entry opening a new visit
+        np.empty(n),  # drop_pax: passengers alighting at each old entry and after it
     )
+
+
+@njit
+def _drop_limit_ok(req, q, va, t_pick):
+    """True if request ``q`` may alight at ``va`` after boarding at ``t_pick``."""
+    return va - t_pick <= req.max_ride_s[q] + EPS_S and va <= req.latest_dropoff[q] + EPS_S
+
+
+@njit
+def _cost_weights(dispatch):
+    """(vehicle-time weight, new-rider wait weight, passenger-time weight) of the objective."""
+    if dispatch.objective == OBJ_VEHICLE_TIME:
+        return 1.0, dispatch.wait_weight, 0.0
+    if dispatch.objective == OBJ_PASSENGER_TIME:
+        return 0.0, 0.0, 1.0
+    return 1.0, 0.0, dispatch.passenger_weight
 
 
 @njit
@@ -129,13 +179,13 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     candidate and the old plan open a new visit at the same node, every later
     entry is late by the same delay, checked against the suffix minimum of
     the old entries' slack (an exact entry-by-entry check follows only when
-    that bound is not enough).
+    that bound is not enough); the passenger time of that shifted tail is the
+    delay times the passengers alighting in it.
 
     Returns
     -------
     cost : float
-        Extra time until the vehicle finishes its plan, plus
-        ``dispatch.wait_weight`` times the new passenger's wait; inf if infeasible.
+        The objective's cost (module docstring); inf if infeasible.
     i, j : int
         Insert the pickup before old entry ``i``, the drop-off before old entry ``j``.
     stage : int
@@ -144,7 +194,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
         Planned pickup time of the chosen insertion.
     """
     pooling = dispatch.pooling
-    wait_weight = dispatch.wait_weight
+    w_veh, w_wait, w_pax = _cost_weights(dispatch)
     cap = fleet.capacity[v]
     fixed = fleet.dwell_s[v]
     pp = fleet.per_pax_s[v]
@@ -159,6 +209,8 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     pax = req.pax[r]
     lp = req.latest_pickup[r] + EPS_S
     mr = req.max_ride_s[r] + EPS_S
+    ld = req.latest_dropoff[r] + EPS_S
+    t_sub = req.t_submit[r]
     best = np.inf
     bi = -1
     bj = -1
@@ -168,7 +220,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     pos, pos_t, open0, _ = vehicle_position(veh, v, now)
     if pos_t + to_p[pos] > lp:
         return best, bi, bj, STAGE_WAIT, btp
-    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit = work
+    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit, drop_pax = work
     L = veh.plan_len[v]
     load0 = veh.load[v]
     # timing of the old plan
@@ -190,7 +242,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
             slack[k] = req.latest_pickup[q] - va
         else:
             t_pick = req.pickup_s[q] if req.status[q] == R_ONBOARD else req.scratch_t[q]
-            slack[k] = req.max_ride_s[q] - (va - t_pick)
+            slack[k] = min(req.max_ride_s[q] - (va - t_pick), req.latest_dropoff[q] - va)
         pre_t[k] = t
         pre_va[k] = va
         pre_load[k] = load
@@ -199,12 +251,15 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     old_end = t
     next_visit[L] = L
     slack[L] = np.inf
+    drop_pax[L] = 0.0
     for k in range(L - 1, -1, -1):
         slack[k] = min(slack[k], slack[k + 1])
         if k >= 1 and veh.plan_node[v, k] != veh.plan_node[v, k - 1]:
             next_visit[k] = k
         else:
             next_visit[k] = next_visit[k + 1]
+        alight = req.pax[veh.plan_req[v, k]] if veh.plan_kind[v, k] != PICKUP else 0
+        drop_pax[k] = drop_pax[k + 1] + alight
     tt_pd = from_p[D]
     stage = STAGE_WAIT
     for i in range(L + 1):
@@ -236,7 +291,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
         mprev = P
         mva = tp
         mload = load_i + pax
-        mid_ok = True
+        mid_pt = 0.0  # passenger time added by delayed drop-offs of the middle
         for j in range(i, L + 1):
             if j > i:
                 if not pooling:
@@ -247,36 +302,41 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                 tt_k = leg_tt[k] if k > i else from_p[nd]
                 tm, mva = _visit(tm, mva, nd == mprev, tt_k, req.pax[q], fixed, pp)
                 mprev = nd
+                mid_stage = STAGE_NONE
                 if veh.plan_kind[v, k] == PICKUP:
                     mload += req.pax[q]
                     if mload > cap:
-                        stage = max(stage, STAGE_CAPACITY)
-                        mid_ok = False
+                        mid_stage = STAGE_CAPACITY
                     elif mva > req.latest_pickup[q] + EPS_S:
-                        stage = max(stage, STAGE_DETOUR)
-                        mid_ok = False
+                        mid_stage = STAGE_OTHER_WAIT
                     req.scratch_t[q] = mva
                 else:
                     mload -= req.pax[q]
                     t_pick = req.pickup_s[q] if req.status[q] == R_ONBOARD else req.scratch_t[q]
-                    if mva - t_pick > req.max_ride_s[q] + EPS_S:
-                        stage = max(stage, STAGE_DETOUR)
-                        mid_ok = False
-                if not mid_ok:
+                    if not _drop_limit_ok(req, q, mva, t_pick):
+                        mid_stage = STAGE_OTHER_RIDE
+                    mid_pt += req.pax[q] * (mva - pre_va[k])
+                if mid_stage != STAGE_NONE:
+                    # every later drop-off position keeps this entry in the middle
+                    stage = max(stage, mid_stage)
                     break
             # the new drop-off
             tt_d = tt_pd if j == i else to_d[j - 1]
             ts, td = _visit(tm, mva, mprev == D, tt_d, pax, fixed, pp)
-            if td - tp > mr:
-                # the drop-off only gets later further down the plan
-                # (triangle inequality of shortest paths)
-                stage = max(stage, STAGE_DETOUR)
-                break
+            if td - tp > mr or td > ld:
+                # the drop-off only gets later further down the plan (triangle
+                # inequality of shortest paths): later j fail here too, or at
+                # a middle entry before, which only matters for the stage
+                stage = max(stage, STAGE_MAX_RIDE if td - tp > mr else STAGE_WALK)
+                if best < np.inf or stage == STAGE_TOP:
+                    break
+                continue
             # suffix: old entries j..L-1; exact up to the first entry that opens
             # a new visit in both plans, from there on all late by one delay
             sprev = D
             sva = td
             ok = True
+            suf_pt = 0.0
             shift_from = next_visit[j + 1] if j < L else L
             k = j
             while k < L:
@@ -284,6 +344,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                     delay = ts - pre_t[k - 1]
                     if delay <= slack[k] + EPS_S:
                         ts = pre_t[L - 1] + delay
+                        suf_pt += delay * drop_pax[k]
                         break
                     shift_from = L + 1  # not enough slack everywhere: check one by one
                 nd = veh.plan_node[v, k]
@@ -293,25 +354,40 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                 sprev = nd
                 if veh.plan_kind[v, k] == PICKUP:
                     if sva > req.latest_pickup[q] + EPS_S:
+                        stage = max(stage, STAGE_OTHER_WAIT)
                         ok = False
                         break
                     req.scratch_t[q] = sva
                 else:
                     t_pick = req.pickup_s[q] if req.status[q] == R_ONBOARD else req.scratch_t[q]
-                    if sva - t_pick > req.max_ride_s[q] + EPS_S:
+                    if not _drop_limit_ok(req, q, sva, t_pick):
+                        stage = max(stage, STAGE_OTHER_RIDE)
                         ok = False
                         break
+                    suf_pt += req.pax[q] * (sva - pre_va[k])
                 k += 1
             if not ok:
-                stage = max(stage, STAGE_DETOUR)
                 continue
-            cost = (ts - old_end) + wait_weight * (tp - req.t_submit[r])
+            cost = w_veh * (ts - old_end) + w_wait * (tp - t_sub)
+            if w_pax != 0.0:
+                cost += w_pax * (pax * (td - t_sub) + mid_pt + suf_pt)
             if cost < best:
                 best = cost
                 bi = i
                 bj = j
                 btp = tp
     return best, bi, bj, stage, btp
+
+
+@njit
+def tie_rank(v, r, nv):
+    """Rank of vehicle ``v`` among equally cheap ones for request ``r`` (lower wins).
+
+    A rotation by the request index: request ``r`` prefers vehicle ``r mod nv``,
+    then the following ones, so successive ties go round the fleet instead of
+    always to vehicle 0, and the choice stays deterministic.
+    """
+    return (v - r) % nv
 
 
 @njit
@@ -323,7 +399,8 @@ def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
     vehicle, i, j : int
         The chosen vehicle and insertion positions (-1 if none is feasible).
     cost : float
-        Extra vehicle time of the insertion, inf if none.
+        Cost of the insertion (the objective's), inf if none. Equally cheap
+        vehicles are ranked by :func:`tie_rank`.
     stage : int
         How far the search got (STAGE_*), for the rejection reason.
     pickup_t : float
@@ -331,6 +408,7 @@ def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
     """
     nv = veh.state.shape[0]
     best = np.inf
+    brank = nv
     bv = -1
     bi = -1
     bj = -1
@@ -347,14 +425,18 @@ def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
         if nearest_idle and cost < np.inf:
             # the baseline ranks idle vehicles by how soon they reach the pickup
             cost = tp - now
-        if cost < best:
+        if cost == np.inf:
+            if st > stage:
+                stage = st
+            continue
+        rank = tie_rank(v, r, nv)
+        if cost < best or (cost == best and rank < brank):
             best = cost
+            brank = rank
             bv = v
             bi = i
             bj = j
             btp = tp
-        elif cost == np.inf and st > stage:
-            stage = st
     return bv, bi, bj, best, stage, btp
 
 

@@ -19,7 +19,16 @@ from __future__ import annotations
 import numpy as np
 
 from . import njit
-from .insertion import STAGE_CAPACITY, STAGE_DETOUR, STAGE_WAIT, best_insertion, vehicle_position
+from .insertion import (
+    STAGE_CAPACITY,
+    STAGE_MAX_RIDE,
+    STAGE_OTHER_RIDE,
+    STAGE_OTHER_WAIT,
+    STAGE_WAIT,
+    STAGE_WALK,
+    best_insertion,
+    vehicle_position,
+)
 from .simstate import (
     D_BATCH,
     DROPOFF,
@@ -47,10 +56,13 @@ from .simstate import (
     R_WAITING,
     REBALANCE_DEPOT,
     RS_CAPACITY,
-    RS_DETOUR,
+    RS_MAX_RIDE,
     RS_MAX_WAIT,
     RS_NO_VEHICLE,
+    RS_OTHER_RIDE,
+    RS_OTHER_WAIT,
     RS_OUTSIDE_HOURS,
+    RS_WALKING,
     RUN_BUFFER_FULL,
     RUN_DONE,
     RUN_NO_PATH,
@@ -320,8 +332,14 @@ def stage_reason(stage):
         return RS_MAX_WAIT
     if stage == STAGE_CAPACITY:
         return RS_CAPACITY
-    if stage == STAGE_DETOUR:
-        return RS_DETOUR
+    if stage == STAGE_MAX_RIDE:
+        return RS_MAX_RIDE
+    if stage == STAGE_WALK:
+        return RS_WALKING
+    if stage == STAGE_OTHER_RIDE:
+        return RS_OTHER_RIDE
+    if stage == STAGE_OTHER_WAIT:
+        return RS_OTHER_WAIT
     return RS_NO_VEHICLE
 
 

@@ -55,17 +55,24 @@ RS_NONE = 0
 RS_OUTSIDE_HOURS = 1
 RS_MAX_WAIT = 2
 RS_CAPACITY = 3
-RS_DETOUR = 4
+RS_MAX_RIDE = 4  # the new rider's own ride limit (latest drop-off)
 RS_NO_VEHICLE = 5
 RS_NO_STOP = 6
 RS_SAME_STOP = 7
 RS_NO_DEPARTURE = 8
 RS_NO_LINE = 9
+RS_OTHER_WAIT = 10  # the insertion would make a rider already planned wait too long
+RS_OTHER_RIDE = 11  # ... or ride too long (or past their walking deadline)
+RS_WALKING = 12  # no insertion beats walking the whole way
 
 # Dispatchers and rebalancing policies as the kernels know them.
 D_INSERTION = 0
 D_NEAREST_IDLE = 1
 D_BATCH = 2
+# Insertion objectives (klshuttle.dispatch.OBJECTIVES).
+OBJ_VEHICLE_TIME = 0  # extra vehicle time + wait_weight x the new rider's wait
+OBJ_PASSENGER_TIME = 1  # added wait + ride of every rider the insertion delays
+OBJ_WEIGHTED = 2  # extra vehicle time + passenger_weight x added passenger time
 REBALANCE_NONE = 0  # idle vehicles wait where they are
 REBALANCE_DEPOT = 1  # idle vehicles return to their depot
 REBALANCE_DEMAND = 2  # the kernels let them wait; Python moves them between slices
@@ -122,7 +129,9 @@ class DispatchParams(NamedTuple):
 
     dispatcher: int = D_INSERTION  # D_*
     pooling: bool = True  # False: one request on board at a time
-    wait_weight: float = 1.0  # cost of a second of the new passenger's wait
+    objective: int = OBJ_PASSENGER_TIME  # OBJ_*
+    wait_weight: float = 1.0  # vehicle_time: cost of a second of the new passenger's wait
+    passenger_weight: float = 1.0  # weighted: cost of a passenger-second added
     batch_window_s: float = 30.0  # length of a batch (batch dispatcher; Python only)
 
 
@@ -135,6 +144,7 @@ class RequestArrays(NamedTuple):
     pax: np.ndarray  # int32 [nr]
     latest_pickup: np.ndarray  # float64 [nr]
     max_ride_s: np.ndarray  # float64 [nr]
+    latest_dropoff: np.ndarray  # float64 [nr], inf unless walking would be faster after it
     status: np.ndarray  # int8 [nr], R_*
     vehicle: np.ndarray  # int32 [nr]
     assign_s: np.ndarray  # float64 [nr]

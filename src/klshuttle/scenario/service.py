@@ -22,6 +22,7 @@ from .base import (
 )
 
 __all__ = [
+    "LIMIT_PRESETS",
     "LineSpec",
     "NamedStops",
     "OnDemandSpec",
@@ -89,20 +90,45 @@ StopsSpec = Annotated[
 ]
 
 
+#: Named sets of on-demand limits (``[service.on_demand].limits``); keys a
+#: scenario sets itself win over its preset.
+LIMIT_PRESETS: dict[str, dict[str, float]] = {
+    # Urban ride pooling. CleverShuttle caps the detour of a pooled ride at
+    # 50 % of the direct ride (clevershuttle.org/en/faqs); Alonso-Mora et al.
+    # 2017 (PNAS 114(3)) run urban pooling with a maximum wait of 2 to 7 min;
+    # 7 min, the loosest, for automated shuttles at 20 km/h. assumption: the
+    # 120 s offset lets short trips be pooled at all (the checked ride counts
+    # the dwell at the pickup stop, up to 60 s, and one more stop's 60 s).
+    "urban": {"max_wait_s": 420.0, "max_detour_factor": 1.5, "max_detour_offset_s": 120.0},
+    # MATSim Kelheim scenario calibrated on KEXI, a rural district
+    # (shared/DOMAIN.md): max wait 1,200 s, max travel time 1.5 x direct + 1,200 s.
+    "kelheim": {"max_wait_s": 1200.0, "max_detour_factor": 1.5, "max_detour_offset_s": 1200.0},
+}
+
+
 class OnDemandSpec(SpecModel):
     """``[service.on_demand]``: rules of the pooled on-demand service.
 
-    Defaults: MATSim Kelheim scenario calibrated on KEXI (shared/DOMAIN.md):
-    max wait 1,200 s; max travel time 1.5 x direct time + 1,200 s; stop-based.
+    ``limits`` names a preset of wait and ride limits (:data:`LIMIT_PRESETS`,
+    default ``"urban"``); ``max_wait_s``, ``max_detour_factor`` and
+    ``max_detour_offset_s`` given in the scenario override it. ``max_ride_s``
+    caps every ride in absolute terms; with ``reject_if_walking_faster`` a
+    rider is refused (``walking_is_faster``) when no offer gets them there
+    sooner than walking the whole way.
     ``max_wait_s = inf`` and ``max_detour_offset_s = inf`` mean no limit on the
     wait and on the ride time (every other number of a scenario must be finite).
     """
 
     stop_based: Bool = True
     pooling: Bool = True
-    max_wait_s: PositiveLimit = 1200.0
-    max_detour_factor: Annotated[float, Strict(), Field(ge=1, le=10)] = 1.5
-    max_detour_offset_s: NonNegLimit = 1200.0
+    limits: Literal["urban", "kelheim"] = "urban"
+    max_wait_s: PositiveLimit = LIMIT_PRESETS["urban"]["max_wait_s"]
+    max_detour_factor: Annotated[float, Strict(), Field(ge=1, le=10)] = LIMIT_PRESETS["urban"][
+        "max_detour_factor"
+    ]
+    max_detour_offset_s: NonNegLimit = LIMIT_PRESETS["urban"]["max_detour_offset_s"]
+    max_ride_s: PositiveLimit | None = None
+    reject_if_walking_faster: Bool = False
     # assumption (not in DOMAIN.md): 400 m, about a 5-minute walk, the stop
     # catchment radius German local transport plans commonly use for buses.
     max_walk_m: Annotated[float, Strict(), Field(gt=0, le=5000)] = 400.0
@@ -114,13 +140,28 @@ class OnDemandSpec(SpecModel):
     # values only push every passenger past the end of the service day.
     walk_speed_mps: Annotated[float, Strict(), Field(ge=0.3, le=3)] = 1.34
 
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            preset = LIMIT_PRESETS.get(data.get("limits", "urban"))
+            if preset is not None:
+                return {**preset, **data}
+        return data
+
     def max_ride_time_s(self, direct_time_s: Any) -> Any:
-        """Longest accepted in-vehicle time: factor x direct time + offset.
+        """Longest accepted in-vehicle time: factor x direct time + offset,
+        at most ``max_ride_s``.
 
         ``direct_time_s`` is one direct time or an array of them (seconds); the
         result has the same shape.
         """
-        return self.max_detour_factor * direct_time_s + self.max_detour_offset_s
+        limit = self.max_detour_factor * direct_time_s + self.max_detour_offset_s
+        if self.max_ride_s is None:
+            return limit
+        import numpy as np  # only here: the scenario layer loads without numpy
+
+        return np.minimum(limit, self.max_ride_s)
 
 
 class LineSpec(SpecModel):
