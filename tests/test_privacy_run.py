@@ -186,7 +186,7 @@ def test_the_report_renders_with_the_suppression_note(lonely_run) -> None:
     html = (run / "public" / "report.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and html.rstrip().endswith("</html>")
     section = html.split("<h2>Privacy</h2>", 1)[1]
-    assert f"at least\n{K} trips" in section
+    assert re.search(rf"at least\s+{K} trips", section)
     loads = result.link_loads
     left_out = int(
         ((loads["passages"] < K) | ((loads["riders"] > 0) & (loads["riders"] < K))).sum()
@@ -231,3 +231,39 @@ def test_publish_copies_the_public_part_only(lonely_run, tmp_path: Path) -> None
     assert again.returncode == 1 and "exists" in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
     assert (dest / "kpis.json").read_text() == "mine"
+
+
+def test_the_report_map_draws_no_segment_or_stop_below_k(lonely_run, monkeypatch) -> None:
+    from matplotlib.collections import LineCollection, PathCollection
+
+    from klshuttle.outputs.report import maps
+
+    _, result = lonely_run
+    figs = []
+    monkeypatch.setattr(maps, "png", lambda fig: figs.append(fig) or "")
+    maps.service_map(result, "de")
+    (ax,) = figs[0].axes
+    # the blue passages: only segments with >= k vehicles and no or >= k riders
+    loads = result.link_loads
+    ok = (loads["passages"] >= K) & ((loads["riders"] == 0) | (loads["riders"] >= K))
+    (blue,) = [
+        c
+        for c in ax.collections
+        if isinstance(c, LineCollection)
+        and np.allclose(c.get_colors()[0][:3], (0.169, 0.482, 0.729), atol=0.01)
+    ]
+    assert len(blue.get_segments()) == int(ok.sum()) < len(loads)
+    # stop circles: sizes 6 + 400 x activity / max, so no stop shows 1 to k - 1 boardings
+    # + alightings of its own: the lonely rider's pickup stop is drawn without its trip
+    (dots,) = [
+        c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_sizes()) > 1
+    ]
+    sizes = dots.get_sizes()
+    names = [str(n) for n in result.resolved.stops.name]
+    lonely = result.trips[result.trips["request_s"] == LONELY_S].iloc[0]
+    # (fewer than k trips board there: see stops.csv above), so its circle has no area
+    assert (result.trips["pickup_stop"] == lonely["pickup_stop"]).sum() < K
+    assert sizes[names.index(lonely["pickup_stop"])] == pytest.approx(6.0)
+    import matplotlib.pyplot as plt
+
+    plt.close(figs[0])

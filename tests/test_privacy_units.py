@@ -128,7 +128,7 @@ def test_privacy_table_floor_is_three() -> None:
         PrivacySpec(min_trips=2)
 
 
-def test_privacy_is_a_scenario_table_that_keeps_the_run_id(tmp_path: Path) -> None:
+def test_privacy_is_a_scenario_table_in_the_run_id(tmp_path: Path) -> None:
     from klshuttle.scenario import load_scenario
     from scenario_files import SMALL, scenario_dir, write
 
@@ -136,8 +136,9 @@ def test_privacy_is_a_scenario_table_that_keeps_the_run_id(tmp_path: Path) -> No
     plain = load_scenario(write(folder, "a.toml", SMALL))
     strict = load_scenario(write(folder, "b.toml", SMALL + "[privacy]\nmin_trips = 10\n"))
     assert strict.privacy.min_trips == 10 and plain.privacy.min_trips == 5
-    # aggregation of the public files does not change what the run computes
-    assert strict.run_id() == plain.run_id()
+    # k decides where land use places freed spaces and what the public files
+    # show, so two runs that differ in it must not share a run id (nor a sweep folder)
+    assert strict.run_id() != plain.run_id()
     with pytest.raises(ScenarioError, match=r"privacy\.min_trips"):
         load_scenario(write(folder, "c.toml", SMALL + "[privacy]\nmin_trips = 1\n"))
 

@@ -89,5 +89,8 @@ def test_run_lang_de_writes_german_report_and_summary(
     assert proc.returncode == 0, proc.stderr
     assert "Fahrtwünsche" in proc.stdout and "Wartezeit" in proc.stdout
     assert re.search(r"\d\u00a0%", proc.stdout)
-    _check_page(tmp_path / "de" / "report.html", "de")
-    assert 'lang = "de"' in (tmp_path / "de" / "scenario.toml").read_text()
+    # the report is public, the scenario copy private (the run folder of issue 16)
+    report = tmp_path / "de" / "public" / "report.html"
+    _check_page(report, "de")
+    assert "<h2>Datenschutz</h2>" in report.read_text(encoding="utf-8")
+    assert 'lang = "de"' in (tmp_path / "de" / "private" / "scenario.toml").read_text()

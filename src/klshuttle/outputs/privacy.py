@@ -66,6 +66,11 @@ class Suppression:
         ``"left out"``, ``"merged into the nearest stop"``, ``"blanked"`` ...
     where
         Names of the places or bins affected (streets, stops, hours).
+    key
+        What kind of note this is (``"link_loads"``, ``"stops_boardings"``,
+        ``"hours"`` ...), for a report that words it in another language.
+    values
+        The numbers in ``what`` and ``action`` (``k``, ``km`` ...), for the same.
     """
 
     output: str
@@ -74,6 +79,8 @@ class Suppression:
     total: int
     action: str
     where: list[str] = field(default_factory=list)
+    key: str = ""
+    values: dict[str, Any] = field(default_factory=dict)
 
     def sentence(self) -> str:
         """One line for the report."""
@@ -142,6 +149,8 @@ def public_link_loads(result: Result) -> tuple[pd.DataFrame, list[Suppression]]:
                 len(loads),
                 f"left out ({km:.1f} km; fewer than {k} vehicles or 1 to {k - 1} riders)",
                 _names(dropped.sort_values("length_m", ascending=False, kind="stable")["name"]),
+                "link_loads",
+                {"k": k, "km": km},
             )
         )
     return out, notes
@@ -246,6 +255,8 @@ def public_stops(result: Result) -> tuple[pd.DataFrame, list[Suppression]]:
                     len(stops),
                     action,
                     [f"{a} -> {b}" for a, b in zip(names[moved], label[moved], strict=True)],
+                    f"stops_{col}",
+                    {"k": k, "suppressed": not bool(kept[moved].all())},
                 )
             )
     return stops, notes
@@ -269,6 +280,8 @@ def public_streets(streets: pd.DataFrame, k: int) -> tuple[pd.DataFrame, list[Su
                     len(out),
                     f"with 1 to {k - 1} {what} nearby have that count blanked",
                     _names(out.loc[small, "name"]),
+                    f"streets_{what}",
+                    {"k": k},
                 )
             )
     return out, notes
@@ -316,6 +329,8 @@ def hourly_counts(result: Result) -> tuple[pd.DataFrame, list[Suppression]]:
                 int(((n_served + n_rejected) > 0).sum()),
                 f"with 1 to {k - 1} served or rejected requests not shown",
                 labels,
+                "hours",
+                {"k": k},
             )
         )
     return out, notes

@@ -3,7 +3,12 @@
 Parts, one concern each: :mod:`.i18n` (every text, both languages),
 :mod:`.fmt` (numbers and units), :mod:`.page` (the page template,
 :func:`render_page`, also for ``klshuttle compare``), :mod:`.headline`,
-:mod:`.sections` and :mod:`.maps`, :mod:`.figures`.
+:mod:`.sections` and :mod:`.maps`, :mod:`.figures`, :mod:`.public` (the
+report's counts through :mod:`..privacy`, and its Privacy section).
+
+The report is public: every count it draws or prints goes through
+:mod:`..privacy` (no bar, bin, segment or stop with 1 to k - 1 trips); day
+totals and means stay exact.
 
 To add a section: write ``def my_section(result, lang) -> str`` that returns
 its HTML (via :func:`.page.section`) or ``""`` when its data is absent (read
@@ -21,6 +26,7 @@ from .._io import write_text
 from .headline import headline_html
 from .i18n import LANGS, tr
 from .page import render_page, section
+from .public import privacy_section
 from .sections import (
     accessibility_section,
     benefit_map_section,
@@ -46,6 +52,7 @@ SECTIONS: list[Callable[[Result, str], str]] = [
     accessibility_section,
     benefit_map_section,
     landuse_section,
+    privacy_section,
 ]
 
 

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..privacy import hourly_counts
 from .i18n import tr
+from .public import fleet_over_day, wait_bins
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from ...result import Result
 
 __all__ = ["day_figures", "png", "pyplot"]
@@ -59,44 +59,54 @@ def png(fig: Any) -> str:
 
 
 def day_figures(result: Result, lang: str) -> dict[str, str]:
-    """``hourly``, ``waits`` and ``fleet`` charts as PNG data URIs."""
+    """``hourly``, ``waits`` and ``fleet`` charts as PNG data URIs.
+
+    Counts as a public file may show them (:mod:`.public`): hours and
+    one-minute wait bins with 1 to k - 1 trips are not drawn, passengers on
+    board are on the ``[privacy].time_rounding_s`` grid with 1 to k - 1 blanked.
+    """
     plt = pyplot(lang)
-    trips = result.trips
-    served = trips["status"] == "served"
     out: dict[str, str] = {}
-    hours = np.arange(0, 25)
+    hourly, _ = hourly_counts(result)
+    x_h = hourly["start_s"].to_numpy(dtype=float) / 3600
+    width_h = float(x_h[1] - x_h[0]) if len(x_h) > 1 else 1.0
+    n_served = np.nan_to_num(hourly["served"].to_numpy(dtype=float))
+    n_rejected = np.nan_to_num(hourly["rejected"].to_numpy(dtype=float))
     fig, ax = plt.subplots(figsize=(5.6, 2.8))
-    ax.hist(
-        [trips.loc[served, "request_s"] / 3600, trips.loc[~served, "request_s"] / 3600],
-        bins=cast("Sequence[float]", hours),  # the stub omits arrays, which hist takes
-        stacked=True,
-        label=[tr("f.served", lang), tr("f.rejected", lang)],
-        color=["#2b7bba", "#d95f02"],
+    ax.bar(x_h, n_served, width=width_h, align="edge", color="#2b7bba", label=tr("f.served", lang))
+    ax.bar(
+        x_h,
+        n_rejected,
+        width=width_h,
+        bottom=n_served,
+        align="edge",
+        color="#d95f02",
+        label=tr("f.rejected", lang),
     )
+    ax.set_xlim(0, max(24.0, float(x_h[-1] + width_h)) if len(x_h) else 24.0)
     ax.set_xlabel(tr("f.hour", lang))
     ax.set_ylabel(tr("f.requests", lang))
     ax.legend(frameon=False)
     localize_axes(ax, lang)
     out["hourly"] = png(fig)
+    waits = wait_bins(result)
     fig, ax = plt.subplots(figsize=(5.6, 2.8))
-    ax.hist(trips.loc[served, "wait_s"].to_numpy() / 60, bins=30, color="#2b7bba")
+    ax.bar(
+        waits.edges_min[:-1],
+        np.nan_to_num(waits.shown),
+        width=1.0,
+        align="edge",
+        color="#2b7bba",
+    )
     ax.set_xlabel(tr("f.wait", lang))
     ax.set_ylabel(tr("f.trips", lang))
     localize_axes(ax, lang)
     out["waits"] = png(fig)
-    legs = result.log.legs
+    fleet = fleet_over_day(result)
     fig, ax = plt.subplots(figsize=(7, 2.8))
-    if len(legs["t0_s"]):
-        grid = np.arange(result.log.start_s, max(result.log.end_s, legs["t1_s"].max()) + 300, 300.0)
-        # a leg counts at every grid time in [t0, t1): +1 where it starts, -1 where it ends
-        a = np.searchsorted(grid, legs["t0_s"], side="left")
-        b = np.searchsorted(grid, legs["t1_s"], side="left")
-        n = len(grid) + 1
-        driving = np.cumsum(np.bincount(a, minlength=n) - np.bincount(b, minlength=n))[:-1]
-        load = legs["load"].astype(float)
-        pax = np.cumsum(np.bincount(a, load, n) - np.bincount(b, load, n))[:-1]
-        ax.plot(grid / 3600, driving, label=tr("f.driving", lang), color="#555")
-        ax.plot(grid / 3600, pax, label=tr("f.on_board", lang), color="#2b7bba")
+    if len(fleet.grid_s):
+        ax.plot(fleet.grid_s / 3600, fleet.driving, label=tr("f.driving", lang), color="#555")
+        ax.plot(fleet.grid_s / 3600, fleet.on_board, label=tr("f.on_board", lang), color="#2b7bba")
     ax.set_xlabel(tr("f.hour", lang))
     ax.set_ylabel(tr("f.count", lang))
     ax.legend(frameon=False)

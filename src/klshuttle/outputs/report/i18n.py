@@ -226,6 +226,84 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "l.net_vkm": ("net vehicle-km a day", "Netto-Fahrzeug-km am Tag"),
     "l.net_note": ("shuttle - car", "Shuttle - Pkw"),
     "l.warning": ("warning: {text}", "Warnung: {text}"),
+    # privacy (the notes of outputs/privacy.py; English prints Suppression.sentence())
+    "s.privacy": ("Privacy", "Datenschutz"),
+    "p.intro": (
+        "This report and the files in public/ count trips only where at least {k} trips "
+        "fall (per road segment, stop, street, hour or bin); smaller counts are merged into "
+        "the nearest stop or left out, as listed below. Passengers on board are shown on a "
+        "{step}-minute grid. Day totals and means (the service figures) are exact. Per-trip "
+        "tables and the requests stay in private/.",
+        "Dieser Bericht und die Dateien in public/ zählen Fahrten nur dort, wo mindestens {k} "
+        "Fahrten zusammenkommen (je Straßenabschnitt, Haltestelle, Straße, Stunde oder "
+        "Klasse); kleinere Zahlen werden der nächsten Haltestelle zugeschlagen oder "
+        "weggelassen, wie unten aufgeführt. Fahrgäste an Bord stehen auf einem "
+        "{step}-Minuten-Raster. Tagessummen und Mittelwerte (die Angebotskennzahlen) sind "
+        "genau. Tabellen je Fahrt und die Fahrtwünsche bleiben in private/.",
+    ),
+    "p.nothing": (
+        "Nothing needed to be left out or merged.",
+        "Nichts musste weggelassen oder zusammengelegt werden.",
+    ),
+    "p.more": ("and {n} more", "und {n} weitere"),
+    "p.link_loads": (
+        "link_loads: {affected} of {total} road segments left out ({km} km; fewer than {k} "
+        "vehicles or 1 to {k1} riders)",
+        "Streckenbelastung: {affected} von {total} Straßenabschnitten weggelassen ({km} km; "
+        "weniger als {k} Fahrzeuge oder 1 bis {k1} Fahrgäste)",
+    ),
+    "p.stops_boardings": (
+        "stops: boardings: {affected} of {total} stops where 1 to {k1} trips board merged "
+        "into the nearest stop with riders",
+        "Haltestellen, Einstiege: {affected} von {total} Haltestellen, an denen 1 bis {k1} "
+        "Fahrten beginnen, der nächsten Haltestelle mit Fahrgästen zugeschlagen",
+    ),
+    "p.stops_boardings_suppressed": (
+        "stops: boardings: {affected} of {total} stops where 1 to {k1} trips board merged "
+        "into the nearest stop with riders or suppressed",
+        "Haltestellen, Einstiege: {affected} von {total} Haltestellen, an denen 1 bis {k1} "
+        "Fahrten beginnen, der nächsten Haltestelle mit Fahrgästen zugeschlagen oder "
+        "unterdrückt",
+    ),
+    "p.stops_alightings": (
+        "stops: alightings: {affected} of {total} stops where 1 to {k1} trips alight merged "
+        "into the nearest stop with riders",
+        "Haltestellen, Ausstiege: {affected} von {total} Haltestellen, an denen 1 bis {k1} "
+        "Fahrten enden, der nächsten Haltestelle mit Fahrgästen zugeschlagen",
+    ),
+    "p.stops_alightings_suppressed": (
+        "stops: alightings: {affected} of {total} stops where 1 to {k1} trips alight merged "
+        "into the nearest stop with riders or suppressed",
+        "Haltestellen, Ausstiege: {affected} von {total} Haltestellen, an denen 1 bis {k1} "
+        "Fahrten enden, der nächsten Haltestelle mit Fahrgästen zugeschlagen oder "
+        "unterdrückt",
+    ),
+    "p.streets": (
+        "landuse_streets: {affected} of {total} streets with 1 to {k1} {what} nearby have "
+        "that count blanked",
+        "Flächen je Straße: bei {affected} von {total} Straßen mit 1 bis {k1} {what} in der "
+        "Nähe ist diese Zahl ausgeblendet",
+    ),
+    "p.nearby.homes": ("homes", "Wohnorten"),
+    "p.nearby.destinations": ("destinations", "Zielen"),
+    "p.nearby.trip_ends": ("trip ends", "Fahrtenden"),
+    "p.hours": (
+        "report: requests per hour: {affected} of {total} hours with 1 to {k1} served or "
+        "rejected requests not shown",
+        "Bericht, Fahrtwünsche je Stunde: {affected} von {total} Stunden mit 1 bis {k1} "
+        "bedienten oder nicht bedienten Fahrtwünschen nicht gezeigt",
+    ),
+    "p.waits": (
+        "report: waits: {affected} of {total} one-minute bins with 1 to {k1} trips not drawn",
+        "Bericht, Wartezeiten: {affected} von {total} Ein-Minuten-Klassen mit 1 bis {k1} "
+        "Fahrten nicht gezeichnet",
+    ),
+    "p.on_board": (
+        "report: passengers on board: {affected} of {total} times of the {step}-minute grid "
+        "with 1 to {k1} passengers on board not drawn",
+        "Bericht, Fahrgäste an Bord: {affected} von {total} Zeitpunkten des "
+        "{step}-Minuten-Rasters mit 1 bis {k1} Fahrgästen an Bord nicht gezeichnet",
+    ),
     # terminal summary
     "t.run": ("Run {name} (seed {seed})", "Lauf {name} (Seed {seed})"),
     "t.wait": ("wait mean / 95th pct", "Wartezeit Mittel / 95. Perzentil"),

@@ -7,7 +7,9 @@ Kaiserslautern, 7.75° E, it is within 1° of true north).
 1. :func:`service_map`: every road in grey, link loads as blue lines whose width
    is the passages a day (legend), the service area outline, stops as circles
    whose area is boardings + alightings, the busiest street names, the busiest
-   stops, hubs and depots labelled.
+   stops, hubs and depots labelled. Loads and stop counts as the public files
+   give them (:func:`..privacy.public_link_loads`, :func:`..privacy.public_stops`):
+   segments with 1 to k - 1 riders are not drawn, small stop counts are merged.
 2. :func:`benefit_map`: minutes saved to the first accessibility destination
    per grid cell (green), and where parking spaces are freed (central case:
    streets as red lines by spaces, car parks as red areas).
@@ -22,6 +24,7 @@ import numpy as np
 
 from ...graph import to_metric
 from ...places import find_place
+from ..privacy import public_link_loads, public_stops
 from .figures import png, pyplot
 from .fmt import num
 from .i18n import tr
@@ -61,22 +64,14 @@ def nice_length_m(width_m: float) -> float:
 
 
 def stop_activity(result: Result) -> np.ndarray:
-    """Boardings + alightings per stop (passengers of served trips), indexed by stop id.
+    """Boardings + alightings per stop as a public file shows them, indexed by stop id.
 
-    Trips name their stops (``pickup_stop``, ``dropoff_stop``); door-to-door
-    trips have none and count nowhere.
+    Passengers of served trips, from :func:`..privacy.public_stops`: a stop
+    where 1 to k - 1 trips board (alight) has them merged into the nearest
+    stop with riders. Door-to-door trips name no stop and count nowhere.
     """
-    names = result.resolved.stops.name
-    index = {str(name): i for i, name in enumerate(names)}
-    t = result.trips
-    s = t[t["status"] == "served"]
-    out = np.zeros(len(names), dtype=np.int64)
-    pax = s["passengers"].to_numpy(dtype=np.int64)
-    for col in ("pickup_stop", "dropoff_stop"):
-        ids = np.array([index.get(str(v), -1) for v in s[col]], dtype=np.int64)
-        ok = ids >= 0
-        np.add.at(out, ids[ok], pax[ok])
-    return out
+    stops, _ = public_stops(result)
+    return (stops["boardings"] + stops["alightings"]).to_numpy(dtype=np.int64)
 
 
 def hubs(result: Result) -> list[tuple[str, float, float]]:
@@ -183,7 +178,8 @@ def service_map(result: Result, lang: str) -> str:
     from matplotlib.lines import Line2D
 
     fig, ax, (x0, y0, x1, y1) = _base(result, lang, (11.0, 8.6))
-    loads = result.link_loads
+    # segments with fewer than k vehicles or 1 to k - 1 riders are not drawn
+    loads, _ = public_link_loads(result)
     handles: list[Any] = [Line2D([], [], color="#777", lw=1.0, ls="--", label=tr("m.area", lang))]
     if len(loads):
         passages = loads["passages"].to_numpy(dtype=float)
