@@ -135,7 +135,10 @@ def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
                 LineRoute(
                     line=line.name,
                     direction=direction,
-                    stop_nodes=resolved.stops.node[idx].astype(np.int32),
+                    stop_nodes=np.asarray(
+                        line.stop_nodes.get(direction, resolved.stops.node[idx]), dtype=np.int32
+                    ),
+                    waypoints=line.waypoints.get(direction, ()),
                     departures_s=np.asarray(line.departures_s[direction], dtype=np.float64),
                     layover_s=float(line.layover_s),
                 )
