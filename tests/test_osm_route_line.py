@@ -71,3 +71,35 @@ def test_trippstadter_line_runs_on_line_116s_ways(kl_env: Path, kl_osm: Path) ->
         assert planned == pytest.approx(graph.travel_time_s[e].sum())
     # the bus-only link at the Hauptbahnhof is in this line's graph (mode line)
     assert np.isin(graph.edge_osmid, [158885183, 45073855]).any()
+
+
+@pytest.mark.kaiserslautern
+def test_simulated_trips_take_the_planned_time_plus_their_dwells(kl_env: Path) -> None:
+    """Each simulated trip from the first to the last halt takes the planned
+    driving time plus, at each intermediate stop where someone boards or
+    alights, the fixed dwell and the time per passenger (hand-summed from the
+    events); with a dwell at every intermediate stop it is the planned run time."""
+    result = simulate(load_scenario(SCENARIO))
+    (line,) = result.resolved.lines
+    graph = result.resolved.graph
+    veh = result.scenario.fleet.vehicle
+    ev = result.events
+    n_trips = 0
+    for d in line.directions:
+        halts = graph.osmid[line.stop_nodes[d]]
+        n = len(halts)
+        drive = line.run_time_s[d] - veh.dwell_time_s * (n - 2)
+        starts = ev[(ev["event"] == "depart") & (ev["node_osmid"] == halts[0])]
+        starts = starts[starts["detail"] == f"to node {halts[1]}"]
+        for _, s in starts.iterrows():
+            mine = ev[(ev["vehicle"] == s["vehicle"]) & (ev["time_s"] > s["time_s"])]
+            end = mine[(mine["event"] == "arrive") & (mine["node_osmid"] == halts[-1])].iloc[0]
+            inside = mine[mine["time_s"] < end["time_s"]]
+            moves = inside[inside["event"].isin(["pickup", "dropoff"])]
+            dwell = veh.dwell_time_s * moves["node_osmid"].nunique()
+            dwell += veh.boarding_time_s * moves["passengers"].sum()
+            assert end["time_s"] - s["time_s"] == pytest.approx(drive + dwell, abs=1e-6)
+            took = end["time_s"] - s["time_s"]
+            assert drive - 1e-6 <= took <= line.run_time_s[d] + dwell + 1e-6
+            n_trips += 1
+    assert n_trips == sum(len(line.departures_s[d]) for d in line.directions)

@@ -385,7 +385,7 @@ def _demand(
     if stop_based:
         usable = stops
         if svc.mode == "line":
-            on_line = np.unique(np.concatenate([ln.stops["forward"] for ln in lines]))
+            on_line = np.unique(np.concatenate([s for ln in lines for s in ln.stops.values()]))
             usable = stops.subset(on_line)
         assignment = assign_stops(
             requests,
