@@ -23,6 +23,7 @@ def write_osm(
     nodes: Mapping[int, tuple[float, float]],
     ways: Sequence[tuple[int, Sequence[int], Mapping[str, str]]],
     node_tags: Mapping[int, Mapping[str, str]] | None = None,
+    relations: Sequence[tuple[int, Sequence[tuple[str, int, str]], Mapping[str, str]]] = (),
 ) -> Path:
     """Write an OSM XML file.
 
@@ -36,6 +37,8 @@ def write_osm(
         (way id, node ids, tags) triples.
     node_tags
         Optional tags per node id.
+    relations
+        (relation id, members as (type "node"/"way", ref, role), tags) triples.
     """
     node_tags = node_tags or {}
     lines = [
@@ -56,6 +59,14 @@ def write_osm(
         lines += [f'    <nd ref="{r}"/>' for r in refs]
         lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
         lines.append("  </way>")
+    for rid, members, tags in relations:
+        lines.append(f'  <relation id="{rid}" version="1">')
+        lines += [
+            f'    <member type={quoteattr(t)} ref="{r}" role={quoteattr(role)}/>'
+            for t, r, role in members
+        ]
+        lines += [f"    <tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items()]
+        lines.append("  </relation>")
     lines.append("</osm>")
     text = "\n".join(lines) + "\n"
     if path.suffix == ".gz":

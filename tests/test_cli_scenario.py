@@ -35,11 +35,12 @@ def test_shipped_scenarios_validate(kl_env: Path, path: Path) -> None:
 
 
 def test_validate_reports_what_it_resolved(kl_env: Path) -> None:
-    out = _invoke("validate", str(SCENARIOS / "trippstadter-line.toml")).stdout
+    out = _invoke("validate", str(SCENARIOS / "line-116.toml")).stdout
     assert "Line Trippstadter Straße" in out
-    assert "8: Hauptbahnhof ->" in out and "8: Uni Süd ->" in out
-    assert "the timetable needs 4" in out
-    assert "8 (named)" in out
+    # line 116 as mapped: 9 stops out to Uni Ost, 8 back via Pfaffenbergstraße
+    assert "9: Hauptbahnhof ->" in out and "8: Uni Ost ->" in out
+    assert "the timetable needs 3" in out
+    assert "12 (named)" in out
 
 
 # Each case: files to write (bad.toml is validated), extra CLI args, and the

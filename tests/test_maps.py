@@ -138,20 +138,37 @@ def test_speed_overrides_and_implicit_german_limits(tmp_path: Path) -> None:
     assert graph.speed_kmh.tolist() == [40.0, 40.0]
 
 
-def test_bus_access_overrides_general_restriction(tmp_path: Path) -> None:
-    assert (
-        way_drop_reason({"highway": "residential", "access": "no"}, ("residential",)) == "access=no"
-    )
-    assert (
-        way_drop_reason({"highway": "residential", "access": "no", "bus": "yes"}, ("residential",))
-        is None
-    )
+def test_bus_only_ways_need_psv_ways_or_the_lines_relation(tmp_path: Path) -> None:
+    rc = ("residential", "service")
+    assert way_drop_reason({"highway": "residential", "access": "no"}, rc) == "access=no"
+    bus_only = {"highway": "residential", "access": "no", "bus": "yes"}
+    official = {"highway": "service", "access": "official", "psv": "yes"}
+    for tags in (bus_only, official):
+        # on-demand shuttles keep off bus-only ways unless the scenario allows them
+        assert way_drop_reason(tags, rc) == "psv only"
+        assert way_drop_reason(tags, rc, psv_ways=True) is None
+        # a way of the service's bus route relation: the line's buses drive it
+        assert way_drop_reason(tags, rc, bus_way=True) is None
+    assert way_drop_reason({"highway": "service", "access": "official"}, rc) == "access=official"
     assert way_drop_reason({"highway": "service"}, ("service",)) is None
-    assert (
-        way_drop_reason({"highway": "service", "service": "driveway"}, ("service",))
-        == "service=driveway"
-    )
+    driveway = {"highway": "service", "service": "driveway"}
+    assert way_drop_reason(driveway, ("service",)) == "service=driveway"
+    assert way_drop_reason(driveway, ("service",), psv_ways=True) == "service=driveway"
+    assert way_drop_reason(driveway, ("service",), bus_way=True) is None
     assert way_drop_reason({"highway": "service"}, ("residential",)) == "highway=service"
+    assert way_drop_reason({"highway": "footway"}, rc, bus_way=True) == "highway=footway"
+
+
+def test_bus_ways_enter_the_graph_by_way_id(tmp_path: Path) -> None:
+    nodes = {1: (0.0, 0.0), 2: (100.0, 0.0), 3: (200.0, 0.0)}
+    ways = [
+        (1, [1, 2], {"highway": "residential"}),
+        (2, [2, 3], {"highway": "service", "service": "driveway"}),
+    ]
+    path = write_osm(tmp_path / "b.osm", nodes, ways)
+    assert load_map(path).n_nodes == 2
+    g = load_map(path, bus_ways=(2,))
+    assert g.n_nodes == 3 and sorted(set(g.edge_osmid.tolist())) == [1, 2]
 
 
 def test_compressed_inputs_read_alike(tmp_path: Path, small_osm: Path) -> None:

@@ -9,18 +9,21 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .errors import ScenarioError
-from .graph import RoadGraph
-from .places import suggest
+from .graph import RoadGraph, to_metric
+from .linepaths import route_direction
+from .osmroutes import OsmRoute
+from .places import normalize_name, suggest
 from .scenario import LineSpec, Scenario, format_time
 from .stops import StopAssignment, Stops
 
-__all__ = ["Line", "LineRides", "build_line", "check_fleet", "line_rides"]
+__all__ = ["Line", "LineRides", "build_line", "check_fleet", "line_rides", "select_relations"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,6 +53,19 @@ class Line:
         trip and layover end).
     vehicles
         Vehicles assigned to the line (the scenario's ``vehicles`` or ``vehicles_needed``).
+    stop_nodes
+        Graph node where the vehicles halt at each stop, per direction (for a
+        line on an OSM route: on the carriageway it drives in that direction;
+        otherwise the stop's node).
+    waypoints
+        Per direction and segment, nodes the vehicles pass so that the fastest
+        paths between them follow the route (empty: fastest path stop to stop).
+    path_edges
+        Per direction, the edges driven from the first to the last stop.
+    osm_relations
+        The route relations followed, forward then backward (empty: none).
+    off_route_m
+        Per direction, metres of the path off the relation's ways.
     """
 
     name: str
@@ -60,6 +76,11 @@ class Line:
     layover_s: float
     vehicles_needed: int
     vehicles: int
+    stop_nodes: dict[str, NDArray[np.int32]] = field(default_factory=dict)
+    waypoints: dict[str, tuple[NDArray[np.int32], ...]] = field(default_factory=dict)
+    path_edges: dict[str, NDArray[np.int64]] = field(default_factory=dict)
+    osm_relations: tuple[int, ...] = ()
+    off_route_m: dict[str, float] = field(default_factory=dict)
 
     @property
     def directions(self) -> tuple[str, ...]:
@@ -73,8 +94,97 @@ def _segment_times(graph: RoadGraph, nodes: NDArray[np.int32]) -> NDArray[np.flo
     return pair_costs(graph, nodes[:-1], nodes[1:], weight="travel_time_s")
 
 
+def _route_stop_index(
+    stops: Stops, name: str, lon: float, lat: float, max_m: float = 400.0, near_m: float = 100.0
+) -> int | None:
+    """The service stop a route relation's stop is: same name (the nearest of
+    that name, within ``max_m``), else any stop within ``near_m``."""
+    if len(stops) == 0:
+        return None
+    sx, sy = to_metric(np.asarray(stops.lon), np.asarray(stops.lat))
+    px, py = to_metric(np.array([lon]), np.array([lat]))
+    d = np.hypot(sx - px[0], sy - py[0])
+    key = normalize_name(name) if name else ""
+    same = [
+        i
+        for i, n in enumerate(stops.name)
+        if key and (normalize_name(str(n)) == key or normalize_name(str(n)).startswith(key + " ("))
+    ]
+    if same:
+        i = min(same, key=lambda i: d[i])
+        if d[i] <= max_m:
+            return int(i)
+    i = int(np.argmin(d))
+    return i if d[i] <= near_m else None
+
+
+def select_relations(
+    spec: LineSpec, where: str, routes: Sequence[OsmRoute]
+) -> tuple[OsmRoute, ...]:
+    """The route relations of an ``osm_route`` line: forward, then backward.
+
+    Raises
+    ------
+    ScenarioError
+        No relation has the ref, or the choice is ambiguous without ``osm_relations``.
+    """
+    ref = spec.osm_route
+    mine = [r for r in routes if r.ref == ref]
+    if not mine:
+        refs = sorted({r.ref for r in routes}, key=lambda x: (len(x), x))
+        raise ScenarioError(
+            f"{where}.osm_route: no bus route relation with ref {ref!r} in the map "
+            f"(refs: {', '.join(refs[:50]) or 'none'})"
+        )
+    by_id = {r.relation_id: r for r in mine}
+    listing = "; ".join(f"{r.relation_id} {r.from_name} -> {r.to_name}" for r in mine)
+    if spec.osm_relations is not None:
+        missing = [i for i in spec.osm_relations if i not in by_id]
+        if missing:
+            raise ScenarioError(
+                f"{where}.osm_relations: relation {missing[0]} is not a route of line {ref!r} "
+                f"({listing})"
+            )
+        return tuple(by_id[i] for i in spec.osm_relations)
+    want = 2 if spec.both_directions else 1
+    if len(mine) != want:
+        raise ScenarioError(
+            f"{where}.osm_relations: line {ref!r} has {len(mine)} route relations ({listing}); "
+            f"name the {want} to follow"
+        )
+    return tuple(mine)
+
+
+def _osm_directions(
+    spec: LineSpec, where: str, stops: Stops, graph: RoadGraph, routes: Sequence[OsmRoute]
+) -> dict[str, tuple[NDArray[np.int32], OsmRoute]]:
+    rels = select_relations(spec, where, routes)
+    out = {}
+    for d, rel in zip(("forward", "backward"), rels, strict=False):
+        idx = []
+        for st in rel.stops:
+            k = _route_stop_index(stops, st.name, st.lon, st.lat)
+            if k is None:
+                raise ScenarioError(
+                    f"{where}.osm_route: stop {st.name or st.osm_node!r} of route relation "
+                    f"{rel.relation_id} is not among the service's stops (service.stops)"
+                )
+            idx.append(k)
+        if len(idx) < 2:
+            raise ScenarioError(
+                f"{where}.osm_route: route relation {rel.relation_id} has fewer than two stops"
+            )
+        out[d] = (np.array(idx, dtype=np.int32), rel)
+    return out
+
+
 def build_line(
-    spec: LineSpec, index: int, stops: Stops, graph: RoadGraph, scenario: Scenario
+    spec: LineSpec,
+    index: int,
+    stops: Stops,
+    graph: RoadGraph,
+    scenario: Scenario,
+    routes: Sequence[OsmRoute] = (),
 ) -> Line:
     """Build line ``index`` of a scenario: stop sequence, timetable, vehicles.
 
@@ -90,6 +200,8 @@ def build_line(
         Road graph for the driving times between consecutive stops.
     scenario
         The scenario (dwell time and operating hours of its fleet).
+    routes
+        The map's bus route relations (needed for ``osm_route``).
 
     Returns
     -------
@@ -103,32 +215,56 @@ def build_line(
         vehicles than its timetable needs.
     """
     where = f"service.lines[{index}]"
-    idx = []
-    for j, s in enumerate(spec.stops):
-        k = stops.index_of(s)
-        if k is None:
-            close = suggest(s, [str(n) for n in stops.name])
-            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
-            raise ScenarioError(
-                f"{where}.stops[{j}]: no stop {s!r} among the service's stops{hint}"
-            )
-        idx.append(k)
-    fwd = np.array(idx, dtype=np.int32)
-    seqs = {"forward": fwd}
-    if spec.both_directions:
-        seqs["backward"] = fwd[::-1].copy()
     dwell = scenario.fleet.vehicle.dwell_time_s
     seg: dict[str, NDArray[np.float64]] = {}
     run: dict[str, float] = {}
-    for d, seq in seqs.items():
-        t = _segment_times(graph, stops.node[seq])
-        if not np.all(np.isfinite(t)):
-            j = int(np.flatnonzero(~np.isfinite(t))[0])
-            raise ScenarioError(
-                f"{where}: no road path from {str(stops.name[seq[j]])!r} to {str(stops.name[seq[j + 1]])!r}"
-            )
-        seg[d] = t
-        run[d] = float(t.sum() + dwell * (len(seq) - 2))
+    seqs: dict[str, NDArray[np.int32]] = {}
+    halts: dict[str, NDArray[np.int32]] = {}
+    ways: dict[str, tuple[NDArray[np.int32], ...]] = {}
+    path: dict[str, NDArray[np.int64]] = {}
+    off: dict[str, float] = {}
+    rel_ids: tuple[int, ...] = ()
+    if spec.osm_route is not None:
+        for d, (seq, rel) in _osm_directions(spec, where, stops, graph, routes).items():
+            try:
+                routed = route_direction(graph, rel, list(range(len(rel.stops))))
+            except ValueError as exc:
+                raise ScenarioError(f"{where}.osm_route: {exc}") from None
+            seqs[d] = seq
+            halts[d] = routed.stop_nodes
+            ways[d] = routed.waypoints
+            path[d] = routed.path_edges
+            off[d] = routed.off_route_m
+            seg[d] = routed.segment_time_s
+            rel_ids += (rel.relation_id,)
+    else:
+        assert spec.stops is not None  # the spec has stops or osm_route
+        idx = []
+        for j, s in enumerate(spec.stops):
+            k = stops.index_of(s)
+            if k is None:
+                close = suggest(s, [str(n) for n in stops.name])
+                hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                raise ScenarioError(
+                    f"{where}.stops[{j}]: no stop {s!r} among the service's stops{hint}"
+                )
+            idx.append(k)
+        fwd = np.array(idx, dtype=np.int32)
+        seqs["forward"] = fwd
+        if spec.both_directions:
+            seqs["backward"] = fwd[::-1].copy()
+        for d, sq in seqs.items():
+            t = _segment_times(graph, stops.node[sq])
+            if not np.all(np.isfinite(t)):
+                j = int(np.flatnonzero(~np.isfinite(t))[0])
+                raise ScenarioError(
+                    f"{where}: no road path from {str(stops.name[sq[j]])!r} to {str(stops.name[sq[j + 1]])!r}"
+                )
+            seg[d] = t
+            halts[d] = stops.node[sq].astype(np.int32)
+            ways[d] = tuple(np.empty(0, dtype=np.int32) for _ in range(len(sq) - 1))
+    for d, sq in seqs.items():
+        run[d] = float(seg[d].sum() + dwell * (len(sq) - 2))
     hours = scenario.fleet.vehicle.operating_hours
     if spec.departures is not None:
         fwd_dep = np.array(spec.departures, dtype=np.float64)
@@ -189,6 +325,11 @@ def build_line(
         layover_s=spec.layover_s,
         vehicles_needed=needed,
         vehicles=vehicles,
+        stop_nodes=halts,
+        waypoints=ways,
+        path_edges=path,
+        osm_relations=rel_ids,
+        off_route_m=off,
     )
 
 

@@ -61,6 +61,9 @@ class LineRoute:
         Scheduled departures from the first stop.
     layover_s : float
         Minimum time a vehicle rests at the last stop before its next trip.
+    waypoints : tuple of ndarray of int32
+        Per segment (stop k to k+1), nodes the vehicle passes on the way
+        (fastest paths between them); empty: the fastest path stop to stop.
     """
 
     line: str
@@ -68,6 +71,7 @@ class LineRoute:
     stop_nodes: NDArray[np.int32]
     departures_s: NDArray[np.float64]
     layover_s: float
+    waypoints: tuple[NDArray[np.int32], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -317,9 +321,13 @@ class LineSimulation:
             self._push(v.ready_s, _P_VEHICLE, "ready", v.index)
             return
         nxt = int(route.stop_nodes[k + 1])
-        t_arr = t_dep + float(self.net.time_s[node, nxt])
         self._emit(t_dep, EventKind.depart, v.index, -1, node, v.load, nxt)
-        self._leg(v, t_dep, t_arr, node, nxt, LegKind.service)
+        via = route.waypoints[k] if route.waypoints else ()
+        a, t_arr = node, t_dep
+        for b in [*(int(w) for w in via), nxt]:
+            t_b = t_arr + float(self.net.time_s[a, b])
+            self._leg(v, t_arr, t_b, a, b, LegKind.service)
+            a, t_arr = b, t_b
         v.node = nxt
         self._push(t_arr, _P_VEHICLE, "stop", v.index, route_i, k + 1)
 

@@ -141,6 +141,20 @@ class BuildSettings(BaseModel):
     largest_component: bool = Field(
         default=True, description="keep only the largest strongly connected component"
     )
+    psv_ways: bool = Field(
+        default=False,
+        description=(
+            "also drive ways open only to buses (access=no/official with psv or bus=yes); "
+            "for shuttles the operator runs as public service vehicles"
+        ),
+    )
+    bus_ways: tuple[int, ...] = Field(
+        default=(),
+        description=(
+            "OSM ids of ways the service's bus route relations use: admitted even when "
+            "only buses may drive them or they are tagged service=driveway"
+        ),
+    )
 
     @field_validator("road_classes", mode="before")
     @classmethod

@@ -85,7 +85,9 @@ _IMPLICIT_MAXSPEED_KMH = {
 _PRIVATE_SERVICE = frozenset(
     {"parking_aisle", "driveway", "parking", "drive-through", "private", "emergency_access"}
 )
-_NO_ACCESS = frozenset({"private", "no", "customers", "delivery", "agricultural", "forestry"})
+_NO_ACCESS = frozenset(
+    {"private", "no", "official", "customers", "delivery", "agricultural", "forestry"}
+)
 _PSV_OK = frozenset({"yes", "designated", "permissive"})
 
 #: Way tags osmnx must keep on edges for the road filter and the graph.
@@ -219,7 +221,13 @@ def _tag(value: Any) -> str:
     return str(value).strip().lower() if value is not None else ""
 
 
-def way_drop_reason(tags: Mapping[str, Any], road_classes: tuple[str, ...]) -> str | None:
+def way_drop_reason(
+    tags: Mapping[str, Any],
+    road_classes: tuple[str, ...],
+    *,
+    psv_ways: bool = False,
+    bus_way: bool = False,
+) -> str | None:
     """Say why a shuttle may not drive a way, or return None if it may.
 
     Parameters
@@ -228,11 +236,19 @@ def way_drop_reason(tags: Mapping[str, Any], road_classes: tuple[str, ...]) -> s
         The way's OSM tags (at least ``highway``; ``access``, ``service`` ... if present).
     road_classes
         Allowed ``highway`` values; ``service`` admits public service roads only.
+    psv_ways
+        Admit ways open only to buses (``access=no``/``official`` ... with
+        ``psv`` or ``bus=yes``): the shuttles are public service vehicles.
+    bus_way
+        The way is used by one of the service's bus route relations: admitted
+        when only buses may drive it, or when it is tagged ``service=driveway``
+        (a bus station's entry), as the relation shows the buses drive it.
 
     Returns
     -------
     str or None
-        A short reason such as ``"highway=footway"`` or ``"access=private"``.
+        A short reason such as ``"highway=footway"``, ``"access=private"`` or
+        ``"psv only"``.
     """
     highway = _tag(tags.get("highway"))
     if highway not in road_classes:
@@ -240,14 +256,14 @@ def way_drop_reason(tags: Mapping[str, Any], road_classes: tuple[str, ...]) -> s
     if _tag(tags.get("area")) == "yes":
         return "area=yes"
     service = _tag(tags.get("service"))
-    if highway == "service" and service in _PRIVATE_SERVICE:
+    if highway == "service" and service in _PRIVATE_SERVICE and not bus_way:
         return f"service={service}"
     psv_ok = _tag(tags.get("bus")) in _PSV_OK or _tag(tags.get("psv")) in _PSV_OK
-    if psv_ok:
-        return None
     for key in ("access", "vehicle", "motor_vehicle", "motorcar"):
         value = _tag(tags.get(key))
         if value in _NO_ACCESS:
+            if psv_ok:
+                return None if (psv_ways or bus_way) else "psv only"
             return f"{key}={value}"
     return None
 
@@ -382,8 +398,13 @@ def _filter_roads(
 ) -> tuple[nx.MultiDiGraph, dict[str, Any]]:
     reasons: dict[str, set[int]] = {}
     drop = []
+    bus_ways = frozenset(settings.bus_ways)
     for u, v, k, data in raw.edges(keys=True, data=True):
-        reason = way_drop_reason(data, settings.road_classes)
+        osmid = data.get("osmid")
+        way = int(_tag(osmid) or 0) if osmid is not None else 0
+        reason = way_drop_reason(
+            data, settings.road_classes, psv_ways=settings.psv_ways, bus_way=way in bus_ways
+        )
         if reason is not None:
             drop.append((u, v, k))
             reasons.setdefault(reason, set()).add(int(_tag(data.get("osmid")) or 0))

@@ -24,10 +24,12 @@ from numpy.typing import NDArray
 
 from .area import ServiceArea, resolve_area
 from .demand import Requests, generate_requests
-from .errors import KlshuttleError, ScenarioError
+from .errors import KlshuttleError, MapSourceError, ScenarioError
 from .graph import RoadGraph
-from .lines import Line, LineRides, build_line, check_fleet, line_rides
+from .lines import Line, LineRides, build_line, check_fleet, line_rides, select_relations
+from .mapconfig import BuildSettings
 from .osmfeatures import OsmFeatures, load_features
+from .osmroutes import OsmRoute
 from .places import find_place, normalize_name, suggest
 from .scenario import (
     NamedStops,
@@ -256,10 +258,9 @@ def resolve(
     warnings: list[str] = []
     t0 = time.perf_counter()
     try:
+        routes, settings = _bus_routes(scenario, use_cache, warnings)
         if graph is None:
-            graph = load_map(
-                scenario.map.source, settings=scenario.build_settings, use_cache=use_cache
-            )
+            graph = load_map(scenario.map.source, settings=settings, use_cache=use_cache)
         timings["graph"] = time.perf_counter() - t0
 
         features_cache: dict[str, OsmFeatures] = {}
@@ -284,9 +285,16 @@ def resolve(
         stops = _resolve_stops(scenario, graph, area, locator, warnings)
         depots = _resolve_depots(scenario, graph, area, locator, warnings)
         lines = tuple(
-            build_line(spec, i, stops, graph, scenario)
+            build_line(spec, i, stops, graph, scenario, routes)
             for i, spec in enumerate(scenario.service.lines)
         )
+        for ln in lines:
+            for d, m in ln.off_route_m.items():
+                if m > 0:
+                    warnings.append(
+                        f"line {ln.name!r} ({d}) runs {m:.0f} m off its route relation's ways "
+                        "(ways missing from the road graph)"
+                    )
         warnings.extend(check_fleet(scenario, lines))
         timings["service"] = time.perf_counter() - t
     except ScenarioError as exc:
@@ -313,6 +321,40 @@ def resolve(
         warnings=tuple(warnings),
         timings_s=timings,
     )
+
+
+def _bus_routes(
+    scenario: Scenario, use_cache: bool, warnings: list[str]
+) -> tuple[list[OsmRoute], BuildSettings]:
+    """The map's bus route relations (when a line follows one) and the graph settings.
+
+    The ways of the followed relations enter the graph even where only buses may
+    drive (``bus_ways``) when every vehicle is a line bus (mode ``line``) or the
+    on-demand shuttles may use bus-only ways (``map.psv_ways``); otherwise the
+    line drives around them.
+    """
+    from .osmroutes import load_bus_routes
+
+    settings = scenario.build_settings
+    osm_lines = [(i, ln) for i, ln in enumerate(scenario.service.lines) if ln.osm_route]
+    if not osm_lines:
+        return [], settings
+    try:
+        routes = load_bus_routes(scenario.map.source, use_cache=use_cache)
+    except MapSourceError as exc:
+        raise ScenarioError(f"service.lines[{osm_lines[0][0]}].osm_route: {exc}") from None
+    ways: set[int] = set()
+    for i, ln in osm_lines:
+        for rel in select_relations(ln, f"service.lines[{i}]", routes):
+            ways.update(rel.way_ids)
+    if scenario.service.mode == "line" or scenario.map.psv_ways:
+        settings = settings.model_copy(update={"bus_ways": tuple(sorted(ways))})
+    else:
+        warnings.append(
+            "lines keep off bus-only ways of their route relations: on-demand shuttles share "
+            "the road graph and may not use them (map.psv_ways = false)"
+        )
+    return routes, settings
 
 
 def _demand(
@@ -343,7 +385,7 @@ def _demand(
     if stop_based:
         usable = stops
         if svc.mode == "line":
-            on_line = np.unique(np.concatenate([ln.stops["forward"] for ln in lines]))
+            on_line = np.unique(np.concatenate([s for ln in lines for s in ln.stops.values()]))
             usable = stops.subset(on_line)
         assignment = assign_stops(
             requests,

@@ -190,7 +190,10 @@ def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
                 LineRoute(
                     line=line.name,
                     direction=direction,
-                    stop_nodes=resolved.stops.node[idx].astype(np.int32),
+                    stop_nodes=np.asarray(
+                        line.stop_nodes.get(direction, resolved.stops.node[idx]), dtype=np.int32
+                    ),
+                    waypoints=line.waypoints.get(direction, ()),
                     departures_s=np.asarray(line.departures_s[direction], dtype=np.float64),
                     layover_s=float(line.layover_s),
                 )
@@ -202,6 +205,46 @@ def _longest_gap_s(departures_s: NDArray[np.float64]) -> float:
     """The longest time between two departures of a line direction (0 for one departure)."""
     d = np.sort(np.asarray(departures_s, dtype=np.float64))
     return float(np.diff(d).max()) if len(d) > 1 else 0.0
+
+
+def _board_where_lines_halt(
+    base: pd.DataFrame,
+    trips: TripInput,
+    routes: list[LineRoute],
+    rp: RoutePassengers,
+    net: Net,
+    scenario: Any,
+) -> tuple[pd.DataFrame, TripInput]:
+    """Line riders board and alight where their line direction halts.
+
+    A line that follows an OSM route relation halts on the carriageway of its
+    direction, which may be another node than the stop's; pickup and drop-off
+    nodes, direct times and ride limits follow the halts (unchanged for lines
+    that halt at the stops' nodes).
+    """
+    use = np.flatnonzero(rp.route >= 0)
+    if len(use) == 0:
+        return base, trips
+    pick = np.asarray(trips.pickup_node).copy()
+    drop = np.asarray(trips.dropoff_node).copy()
+    for i in use:
+        nodes = routes[int(rp.route[i])].stop_nodes
+        pick[i] = nodes[int(rp.board[i])]
+        drop[i] = nodes[int(rp.alight[i])]
+    if np.array_equal(pick, trips.pickup_node) and np.array_equal(drop, trips.dropoff_node):
+        return base, trips
+    direct_s = net.time_s[pick, drop]
+    base = base.assign(
+        pickup_node=pick, dropoff_node=drop, direct_s=direct_s, direct_m=net.length_m[pick, drop]
+    )
+    od = scenario.service.on_demand
+    trips = replace(
+        trips,
+        pickup_node=pick.astype(np.int32),
+        dropoff_node=drop.astype(np.int32),
+        max_ride_s=od.max_ride_time_s(direct_s),
+    )
+    return base, trips
 
 
 def _subset_trips(trips: TripInput, idx: NDArray[np.int64]) -> TripInput:
@@ -310,6 +353,7 @@ def simulate(
         assert rides is not None  # lines and a stop assignment exist in line and hybrid mode
         rid = base["request_id"].to_numpy()  # request ids are positions in time order
         rp = RoutePassengers(rides.route[rid], rides.board[rid], rides.alight[rid])
+        base, trips = _board_where_lines_halt(base, trips, routes, rp, net, sc)
         use_line = rp.route >= 0
         if mode == "line":
             pre = np.asarray(trips.pre_reason).copy()

@@ -31,6 +31,13 @@ class MapSpec(SpecModel):
         default_factory=dict, description="per-class speeds where a way has no maxspeed"
     )
     largest_component: Bool = True
+    psv_ways: Bool = Field(
+        default=False,
+        description=(
+            "on-demand shuttles may drive ways open only to buses (access=no/official "
+            "with psv=yes); lines always may on the ways of their route relation"
+        ),
+    )
     area: ServiceAreaSpec = Field(default_factory=NetworkArea)
     # assumption (not in DOMAIN.md): OSM bus stops of the shared extract lie at
     # most 12.4 m from the nearest road edge; 50 m leaves room for stops mapped

@@ -167,6 +167,11 @@ class OnDemandSpec(SpecModel):
 class LineSpec(SpecModel):
     """``[[service.lines]]``: a fixed route through named stops of the service.
 
+    The route is either ``stops`` (fastest paths between them) or ``osm_route``:
+    the OSM bus route relations with that ``ref``, their stops and their ways,
+    each direction as mapped (``osm_relations`` picks and orders them when the
+    ref has more than two, or fixes which is forward).
+
     Give either ``headway_s`` (departures every ``headway_s`` from ``first`` to
     ``last``) or explicit ``departures`` from the first stop. With
     ``both_directions`` vehicles run back after ``layover_s``; the return
@@ -174,7 +179,14 @@ class LineSpec(SpecModel):
     """
 
     name: Annotated[Str, Field(min_length=1)]
-    stops: Annotated[list[Annotated[Str, Field(min_length=1)]], Field(min_length=2)]
+    stops: Annotated[list[Annotated[Str, Field(min_length=1)]], Field(min_length=2)] | None = None
+    osm_route: Annotated[Str, Field(min_length=1)] | None = Field(
+        default=None, description="ref of the OSM bus route relations the line follows"
+    )
+    osm_relations: (
+        Annotated[list[Annotated[int, Strict(), Field(gt=0)]], Field(min_length=1, max_length=2)]
+        | None
+    ) = Field(default=None, description="relation ids: forward, then backward")
     headway_s: Annotated[float, Strict(), Field(ge=60, le=24 * 3600)] | None = None
     departures: Annotated[list[TimeOfDay], Field(min_length=1)] | None = None
     return_departures: Annotated[list[TimeOfDay], Field(min_length=1)] | None = None
@@ -189,6 +201,16 @@ class LineSpec(SpecModel):
 
     @model_validator(mode="after")
     def _timetable(self) -> LineSpec:
+        if (self.stops is None) == (self.osm_route is None):
+            raise ValueError("give either stops or osm_route (not both, not neither)")
+        if self.osm_relations is not None:
+            if self.osm_route is None:
+                raise ValueError("osm_relations go with osm_route")
+            if len(self.osm_relations) != (2 if self.both_directions else 1):
+                raise ValueError(
+                    "osm_relations: give two relation ids (forward, backward) with "
+                    "both_directions = true, one without"
+                )
         if (self.headway_s is None) == (self.departures is None):
             raise ValueError("give either headway_s or departures (not both, not neither)")
         if self.departures is not None:
@@ -206,10 +228,9 @@ class LineSpec(SpecModel):
             raise ValueError(
                 f"last {format_time(self.last)} is before first {format_time(self.first)}"
             )
-        dup = sorted({s for s in self.stops if self.stops.count(s) > 1})
-        if dup and not (
-            self.stops[0] == self.stops[-1] and len(dup) == 1 and dup[0] == self.stops[0]
-        ):
+        stops = self.stops or []
+        dup = sorted({s for s in stops if stops.count(s) > 1})
+        if dup and not (stops[0] == stops[-1] and len(dup) == 1 and dup[0] == stops[0]):
             raise ValueError(f"stop {dup[0]!r} appears twice in the line")
         return self
 

@@ -115,6 +115,7 @@ class Scenario(SpecModel):
             road_classes=self.map.road_classes,
             speeds_kmh=self.map.speeds_kmh,
             largest_component=self.map.largest_component,
+            psv_ways=self.map.psv_ways,
             max_speed_kmh=self.fleet.vehicle.max_speed_kmh,
         )
 

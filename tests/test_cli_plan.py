@@ -1,0 +1,82 @@
+"""`klshuttle plan`: today's line from OSM, planned stops and fleet, run unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scenario_files import SMALL, scenario_dir, write
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "klshuttle", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=cwd,
+        timeout=900,
+    )
+
+
+@pytest.mark.kaiserslautern
+def test_plan_from_osm_route_writes_a_runnable_scenario(
+    kl_osm, kl_cache, kl_graph, tmp_path: Path
+) -> None:
+    env = {"KLSHUTTLE_OSM": str(kl_osm), "KLSHUTTLE_CACHE_DIR": str(kl_cache)}
+    base = str(SCENARIOS / "trippstadter-line.toml")
+    args = ("plan", base, "--from-osm-route", "116", "--relations", "2248116,2248115")
+    proc = _run(*args, "--out", "p", env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "p"
+    toml = out / "trippstadter-line-line-116.toml"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["plan.json", "routes.geojson", "stops.geojson", toml.name]
+    )
+    report = json.loads((out / "plan.json").read_text())
+    assert report["relations"] == [2248116, 2248115]
+    assert report["directions"]["forward"]["stops"][0] == "Hauptbahnhof"
+    routes = json.loads((out / "routes.geojson").read_text())["features"]
+    assert [f["properties"]["direction"] for f in routes] == ["forward", "backward"]
+    # the written scenario runs unchanged
+    run = _run("run", str(toml), "--out", "day", "--no-progress", env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    # never replaces a folder, and leaves nothing behind on refusal
+    again = _run(*args, "--out", "p", env=env, cwd=tmp_path)
+    assert again.returncode == 1 and again.stderr.startswith("error: p exists")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["day", "p"]
+
+
+@pytest.mark.kaiserslautern
+def test_plan_stops_and_fleet_for_on_demand(kl_osm, kl_cache, kl_graph, tmp_path: Path) -> None:
+    env = {"KLSHUTTLE_OSM": str(kl_osm), "KLSHUTTLE_CACHE_DIR": str(kl_cache)}
+    folder = scenario_dir(tmp_path)
+    text = SMALL + "\n[service.on_demand]\nmax_detour_offset_s = 60.0\n"
+    sc = write(folder, "s.toml", text)
+    args = ("plan", str(sc), "--stop-budget", "12", "--seeds", "1", "--out", "p")
+    proc = _run(*args, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "p"
+    report = json.loads((out / "plan.json").read_text())
+    assert report["stops"] <= 12 and 0 < report["coverage"] <= 1
+    assert report["hubs_kept"] == ["Hauptbahnhof"]
+    stops = json.loads((out / "stops.geojson").read_text())["features"]
+    assert len(stops) == report["stops"]
+    assert (out / "fleet_sizing.png").read_bytes()[:4] == b"\x89PNG"
+    run = _run(
+        "run", str(out / "s-planned.toml"), "--out", "day", "--no-progress", env=env, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+
+
+def test_plan_line_scenario_without_route_is_a_usage_error(tmp_path: Path) -> None:
+    proc = _run("plan", str(SCENARIOS / "trippstadter-line.toml"), env={}, cwd=tmp_path)
+    assert proc.returncode == 2 and "--from-osm-route" in proc.stderr
+    assert list(tmp_path.iterdir()) == []
