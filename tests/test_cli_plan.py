@@ -31,12 +31,12 @@ def test_plan_from_osm_route_writes_a_runnable_scenario(
     kl_osm, kl_cache, kl_graph, tmp_path: Path
 ) -> None:
     env = {"KLSHUTTLE_OSM": str(kl_osm), "KLSHUTTLE_CACHE_DIR": str(kl_cache)}
-    base = str(SCENARIOS / "trippstadter-line.toml")
+    base = str(SCENARIOS / "line-116.toml")
     args = ("plan", base, "--from-osm-route", "116", "--relations", "2248116,2248115")
     proc = _run(*args, "--out", "p", env=env, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "p"
-    toml = out / "trippstadter-line-line-116.toml"
+    toml = out / "line-116-line-116.toml"
     assert sorted(p.name for p in out.iterdir()) == sorted(
         ["plan.json", "routes.geojson", "stops.geojson", toml.name]
     )
