@@ -155,7 +155,7 @@ def test_od_matrix_well_formed_runs(work: Path) -> None:
     _od_scenario(work, _collection(_zone("A", 0), _zone("B", 400)))
     result = CliRunner().invoke(cli, ["run", "od.toml", "--out", "od", "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "requests" in result.stdout and (work / "od" / "run.json").is_file()
+    assert "requests" in result.stdout and (work / "od" / "public" / "run.json").is_file()
 
 
 # ------------------------------------------------------------------------ GTFS

@@ -235,5 +235,5 @@ def test_no_limit_wait_runs(grid: Path, tmp_path: Path) -> None:
         ],
     )
     assert result.exit_code == 0, result.output
-    assert (grid.parent / "nolimit" / "run.json").is_file()
+    assert (grid.parent / "nolimit" / "public" / "run.json").is_file()
     assert "10 (100.0%)" in result.stdout

@@ -23,11 +23,17 @@ from click.testing import CliRunner
 from grid_scenario import grid_scenario, klshuttle, one_line_error, tree
 from klshuttle.cli import cli
 from klshuttle.errors import OutputError, OutputExistsError
-from klshuttle.outputs import OUTPUTS
+from klshuttle.outputs import OUTPUTS, run_files
 from klshuttle.outputs.folders import rename_noreplace, write_folder
+from klshuttle.outputs.registry import public
 
 #: The files of a full result of the grid scenario (every output kind).
-RESULT_FILES = {name for kind in OUTPUTS.values() for name in kind.files}
+RESULT_FILES = set(run_files(OUTPUTS))
+
+
+def _files(folder: Path) -> set[str]:
+    """Every file of a result folder, by its path in it (``public/kpis.json``)."""
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.fixture
@@ -80,9 +86,9 @@ def test_concurrent_runs_to_one_folder_one_wins(work: Path) -> None:
     loser_err = next(err for code, _, err in results if code == 1)
     one_line_error(loser_err, "o")
     assert "appeared while this run was writing" in loser_err or "exists" in loser_err
-    run = json.loads((work / "o" / "run.json").read_text())
+    run = json.loads((work / "o" / "public" / "run.json").read_text())
     assert run["seed"] == winner
-    assert {p.name for p in (work / "o").iterdir()} == RESULT_FILES
+    assert _files(work / "o") == RESULT_FILES
     _no_leftovers(work, "o")
 
 
@@ -131,15 +137,15 @@ def test_overwrite_refuses_a_result_holding_a_users_file(work: Path, tmp_path: P
     _refused(tmp_path, "--out", "r", "--overwrite", words=("notes.txt", "did not write"))
     (work / "r" / "notes.txt").unlink()
     # a forged run.json does not make a folder ours either
-    (work / "r" / "run.json").write_text("[]")
+    (work / "r" / "public" / "run.json").write_text("[]")
     _refused(tmp_path, "--out", "r", "--overwrite", words=("run.json",))
 
 
 def test_overwrite_replaces_an_earlier_result(work: Path) -> None:
     assert _invoke("--out", "r", "--seed", "1")[0] == 0
     assert _invoke("--out", "r", "--seed", "2", "--overwrite")[0] == 0
-    assert json.loads((work / "r" / "run.json").read_text())["seed"] == 2
-    assert {p.name for p in (work / "r").iterdir()} == RESULT_FILES
+    assert json.loads((work / "r" / "public" / "run.json").read_text())["seed"] == 2
+    assert _files(work / "r") == RESULT_FILES
     _no_leftovers(work, "r")
 
 
@@ -206,7 +212,7 @@ def test_full_disk_is_one_line_and_leaves_nothing(work: Path, tmp_path: Path, mo
         path.write_text("half")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
 
-    monkeypatch.setitem(OUTPUTS["geojson"].files, "link_loads.geojson", full)
+    monkeypatch.setitem(OUTPUTS["geojson"].files, "link_loads.geojson", public(full))
     before = tree(tmp_path)
     code, _, err = _invoke("--out", "deep/er/o")
     assert code == 1
@@ -266,12 +272,13 @@ _STAGED = textwrap.dedent(
         klshuttle.runner.resolve = hold
     elif stage == "write":
         from klshuttle.outputs import OUTPUTS
+        from klshuttle.outputs.registry import public
 
         def slow(result, path):
             path.write_text("half")
             hold()
 
-        OUTPUTS["kpis"].files["kpis.json"] = slow
+        OUTPUTS["kpis"].files["kpis.json"] = public(slow)
     sys.argv = ["klshuttle", *sys.argv[3:]]
     from klshuttle.__main__ import main
 
@@ -347,4 +354,4 @@ def test_real_run_from_the_command_line(work: Path) -> None:
     proc = klshuttle("run", "grid.toml", "--out", "o", "--no-progress", cwd=work)
     assert proc.returncode == 0, proc.stderr
     assert "wrote o/" in proc.stdout
-    assert {p.name for p in (work / "o").iterdir()} == RESULT_FILES
+    assert _files(work / "o") == RESULT_FILES

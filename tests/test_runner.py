@@ -177,10 +177,10 @@ def test_output_folder_is_never_overwritten_silently(
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     res = simulate(sc, router=kl_router)
     target = write_result(res, tmp_path / "out")
-    (target / "kpis.json").write_text("{}")
+    (target / "public" / "kpis.json").write_text("{}")
     with pytest.raises(OutputExistsError, match="--overwrite"):
         write_result(res, target)
-    assert (target / "kpis.json").read_text() == "{}"
+    assert (target / "public" / "kpis.json").read_text() == "{}"
     write_result(res, target, overwrite=True)
     assert (target / "public" / "kpis.json").read_text() != "{}"
     assert (target / "private" / "trips.csv").exists()

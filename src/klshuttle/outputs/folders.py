@@ -40,8 +40,11 @@ __all__ = [
     "write_folder",
 ]
 
-#: The file that marks a folder as a klshuttle result (written by every run).
+#: The file that marks a folder as a klshuttle result (written by every run, in
+#: its public part); a folder of klshuttle's own with no public part (a comparison,
+#: a test) may carry it at its top instead (:data:`FLAT_RUN_FILE`).
 RUN_FILE = "public/run.json"
+FLAT_RUN_FILE = "run.json"
 
 _AT_FDCWD = -100
 _RENAME_NOREPLACE = 1
@@ -104,11 +107,12 @@ def foreign_entries(folder: Path, known: Collection[str] | None) -> list[str]:
     (``public/kpis.json``, ...) and their folders; else the paths that make it
     someone else's (``public/run.json`` itself when it is missing).
     """
-    if not _is_run_file(folder / RUN_FILE):
+    marker = next((m for m in (RUN_FILE, FLAT_RUN_FILE) if _is_run_file(folder / m)), None)
+    if marker is None:
         return [RUN_FILE]
     if known is None:
         return []
-    files = set(known) | {RUN_FILE}
+    files = set(known) | {marker}
     folders = {str(parent) for f in files for parent in Path(f).parents if str(parent) != "."}
     foreign = []
     for entry in sorted(folder.rglob("*")):
@@ -214,7 +218,7 @@ def check_output_file(path: Path, *, overwrite: bool) -> None:
 
 def _check_ours(folder: Path, known: Collection[str] | None) -> None:
     foreign = foreign_entries(folder, known)
-    if foreign == [RUN_FILE] and not (folder / RUN_FILE).exists():
+    if foreign == [RUN_FILE] and not any((folder / m).exists() for m in (RUN_FILE, FLAT_RUN_FILE)):
         raise OutputExistsError(
             f"{display_path(folder)} is not a klshuttle result (no {RUN_FILE}); "
             "--overwrite replaces only folders klshuttle wrote, choose another --out"
