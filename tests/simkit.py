@@ -119,6 +119,7 @@ def trips(
     max_ride_s: float | Sequence[float] = 3600.0,
     pax: int | Sequence[int] = 1,
     latest_dropoff_s: float | Sequence[float] | None = None,
+    deadline: int | Sequence[int] | None = None,
 ) -> TripInput:
     """TripInput from plain lists (scalars broadcast)."""
     n = len(t_submit)
@@ -133,6 +134,9 @@ def trips(
         latest_dropoff_s=None
         if latest_dropoff_s is None
         else np.broadcast_to(np.asarray(latest_dropoff_s, dtype=float), (n,)).copy(),
+        deadline=None
+        if deadline is None
+        else np.broadcast_to(np.asarray(deadline, dtype=np.uint8), (n,)).copy(),
     )
 
 

@@ -333,6 +333,7 @@ def kernel_state(inst: Instance):
         latest_pickup=np.array([rd.latest_pickup for rd in inst.riders]),
         max_ride_s=np.array([rd.max_ride for rd in inst.riders]),
         latest_dropoff=np.array([rd.latest_dropoff for rd in inst.riders]),
+        deadline=np.zeros(nr, dtype=np.uint8),
         status=np.array([_ONBOARD if rd.onboard else _ASSIGNED for rd in inst.riders], np.int8),
         vehicle=np.full(nr, -1, dtype=np.int32),
         assign_s=np.full(nr, np.nan),

@@ -54,7 +54,9 @@ def test_reject_reasons_are_the_strings_of_trips_csv() -> None:
         "other_rider_wait",
         "other_rider_ride",
         "walking_is_faster",
+        "deadline",
     )
+    assert RejectReason.deadline == ks.RS_DEADLINE
     assert RejectReason.none.label == ""
     assert RejectReason.same_stop.label == "same_stop" and RejectReason.same_stop == ks.RS_SAME_STOP
 

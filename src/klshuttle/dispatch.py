@@ -439,7 +439,7 @@ def assign_batch(sim: SimulationState, now: float) -> None:
             sim.net, sim.fleet, veh, req, sim.dispatch, r, now, sim.max_plan
         )
         if bv < 0:
-            kloop.reject(req, sim.log, r, now, kloop.stage_reason(stage))
+            kloop.reject(req, sim.log, r, now, kloop.request_reason(req, r, stage))
         else:
             sim.check_path(
                 kloop.apply_insertion(sim.net, veh, req, sim.log, bv, r, bi, bj, now, tp)

@@ -71,7 +71,9 @@ class RejectReason(IntEnum):
     arrives later than walking the whole way, with
     ``reject_if_walking_faster``), ``other_rider_ride`` and
     ``other_rider_wait`` (taking the rider would make someone already booked
-    ride too long or be picked up too late).
+    ride too long or be picked up too late), ``deadline`` (no offer reaches
+    the destination by the rider's deadline, e.g. a train's departure minus
+    the transfer time; such a rider is turned away, never served late).
     """
 
     none = ks.RS_NONE
@@ -87,6 +89,7 @@ class RejectReason(IntEnum):
     other_rider_wait = ks.RS_OTHER_WAIT
     other_rider_ride = ks.RS_OTHER_RIDE
     walking_is_faster = ks.RS_WALKING
+    deadline = ks.RS_DEADLINE
 
     @property
     def label(self) -> str:

@@ -19,7 +19,15 @@ from ._kernels.simstate import Net
 from .events import REASON_NAMES, EventKind, EventLog, LegKind, RequestStatus
 from .graph import RoadGraph
 
-__all__ = ["TRIP_COLUMNS", "VEHICLE_COLUMNS", "kpis", "link_loads", "trips_table", "vehicles_table"]
+__all__ = [
+    "TRIP_COLUMNS",
+    "VEHICLE_COLUMNS",
+    "connection_kpis",
+    "kpis",
+    "link_loads",
+    "trips_table",
+    "vehicles_table",
+]
 
 #: Columns of trips.csv, in order.
 TRIP_COLUMNS = [
@@ -58,7 +66,14 @@ TRIP_COLUMNS = [
     "direct_km",
     "passenger_km",
     "pooled",
+    "train",
+    "latest_arrival_s",
+    "station_slack_s",
+    "connection",
 ]
+
+#: Tolerance of a made connection, in seconds (the kernels' time tolerance).
+CONNECTION_EPS_S = 1e-6
 
 #: Columns of vehicles.csv, in order.
 VEHICLE_COLUMNS = [
@@ -126,7 +141,11 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
         the request to the arrival on foot at the destination, and
         ``walking_faster`` marks served riders who would have been there sooner
         walking the whole way. Ride distance is what the vehicle drove with the
-        passenger on board.
+        passenger on board. A rider with a deadline (``latest_arrival_s``, a
+        train's departure minus the transfer time, from ``base``) made the
+        ``connection`` if they were on foot at the destination by then, else
+        (late or not served) missed it; ``station_slack_s`` is the time to
+        spare at the deadline (served riders only).
     """
     r = log.requests
     served = r["status"] == RequestStatus.done
@@ -157,6 +176,16 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
     t["direct_km"] = t["direct_m"].to_numpy() / 1000.0
     t["passenger_km"] = np.where(served, t["passengers"].to_numpy() * r["ride_m"] / 1000.0, 0.0)
     t["pooled"] = r["pooled"] & served
+    if "train" not in t:
+        t["train"] = ""
+    if "latest_arrival_s" not in t:
+        t["latest_arrival_s"] = np.nan
+    arrive_by = t["latest_arrival_s"].to_numpy(dtype=float)
+    bound = np.isfinite(arrive_by)
+    arrival = r["dropoff_s"] + walk_from_s
+    t["station_slack_s"] = np.where(bound & served, arrive_by - arrival, np.nan)
+    made = bound & served & (arrival <= arrive_by + CONNECTION_EPS_S)
+    t["connection"] = np.where(bound, np.where(made, "made", "missed"), "")
     return t[TRIP_COLUMNS].reset_index(drop=True)
 
 
@@ -316,9 +345,13 @@ def kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]:
         ``passenger_km``, ``vehicle_hours``, ``passengers_per_vehicle_hour``,
         ``vehicle_km_per_passenger_km``, ``mean_occupancy`` (passenger-km per
         vehicle-km). With both line and on-demand service (hybrid), ``by_service``
-        holds the same KPIs for each service apart.
+        holds the same KPIs for each service apart. With riders bound for a
+        train (:func:`connection_kpis`): ``connections_made``,
+        ``connections_missed``, ``connection_share``, ``connection_slack_mean_s``,
+        ``connection_slack_p5_s`` and ``connections_by_train``.
     """
     out = _service_kpis(trips, vehicles)
+    out.update(connection_kpis(trips))
     services = sorted(set(trips["service"]) | set(vehicles["service"]))
     if len(services) > 1:
         out["by_service"] = {
@@ -371,4 +404,51 @@ def _service_kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]
         "passengers_per_vehicle_hour": ratio(pax, vh),
         "vehicle_km_per_passenger_km": ratio(vkm, pkm),
         "mean_occupancy": ratio(pkm, vkm),
+    }
+
+
+def connection_kpis(trips: pd.DataFrame) -> dict[str, Any]:
+    """Connections to trains, for the day and per train (empty without train riders).
+
+    A rider bound for a train (``latest_arrival_s`` set) made the connection
+    when on foot at the station by the deadline (:func:`trips_table`); a
+    rejected rider missed it. The slack is the time to spare at the deadline
+    of riders who made it.
+
+    Returns
+    -------
+    dict
+        ``connections_made``, ``connections_missed``, ``connection_share``
+        (made over all train-bound riders), ``connection_slack_mean_s``,
+        ``connection_slack_p5_s`` and ``connections_by_train``: for each train
+        (``"dep HH:MM"``) its ``made``, ``missed``, ``share`` and
+        ``slack_mean_s``, ``slack_p5_s``.
+    """
+    if "connection" not in trips:
+        return {}
+    bound = trips[trips["connection"] != ""]
+    if bound.empty:
+        return {}
+
+    def summary(rows: pd.DataFrame) -> dict[str, Any]:
+        made = int((rows["connection"] == "made").sum())
+        slack = rows.loc[rows["connection"] == "made", "station_slack_s"].to_numpy(dtype=float)
+        return {
+            "made": made,
+            "missed": len(rows) - made,
+            "share": made / len(rows),
+            "slack_mean_s": _mean(slack),
+            "slack_p5_s": _percentile(slack, 5),
+        }
+
+    day = summary(bound)
+    return {
+        "connections_made": day["made"],
+        "connections_missed": day["missed"],
+        "connection_share": day["share"],
+        "connection_slack_mean_s": day["slack_mean_s"],
+        "connection_slack_p5_s": day["slack_p5_s"],
+        "connections_by_train": {
+            str(train): summary(rows) for train, rows in bound.groupby("train", sort=True)
+        },
     }

@@ -92,6 +92,8 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     whole way takes the straight line x ``walk_detour_factor`` at
     ``walk_speed_mps`` (``walk_all_s``); with ``reject_if_walking_faster`` the
     dispatcher may plan no drop-off after the time that walking would beat.
+    A rider with a deadline (``latest_arrival_s``, a train) must be dropped
+    off by the deadline minus the walk from the drop-off stop (a hard limit).
 
     Returns
     -------
@@ -167,6 +169,15 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     walk_from_s = np.nan_to_num(np.asarray(walk_from)[order]) / od.walk_speed_mps
     base["walk_from_s"] = walk_from_s
     beat_walking = np.asarray(req.time_s)[order] + walk_all_s[order] - walk_from_s
+    if not od.reject_if_walking_faster:
+        beat_walking = np.full(n, np.inf)
+    # a rider's deadline (a train): at the destination by latest_arrival_s,
+    # so off the shuttle a walk from the drop-off stop earlier
+    arrive_by = np.asarray(req.latest_arrival_s)[order]
+    by_deadline = np.where(np.isnan(arrive_by), np.inf, arrive_by - walk_from_s)
+    base["train"] = np.asarray(req.train).astype(str)[order]
+    base["latest_arrival_s"] = arrive_by
+    has_limit = np.isfinite(beat_walking) | np.isfinite(by_deadline)
     trips = TripInput(
         t_submit_s=submit[order],
         pickup_node=pickup,
@@ -175,7 +186,8 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         max_wait_s=np.full(n, od.max_wait_s),
         max_ride_s=od.max_ride_time_s(direct_s),
         pre_reason=pre[order],
-        latest_dropoff_s=beat_walking if od.reject_if_walking_faster else None,
+        latest_dropoff_s=np.minimum(beat_walking, by_deadline) if has_limit.any() else None,
+        deadline=(np.isfinite(by_deadline) & (by_deadline <= beat_walking)).astype(np.uint8),
     )
     return base, trips
 

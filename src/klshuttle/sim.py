@@ -129,7 +129,9 @@ class TripInput:
     rejection code (:class:`~klshuttle.events.RejectReason`) for trips refused before the simulation
     (no stop in reach, same stop), else 0; ``latest_dropoff_s`` is the latest
     drop-off the dispatcher may plan (when walking the whole way would be
-    faster; None: no such limit).
+    faster, or the rider's deadline; None: no such limit); ``deadline`` is 1
+    where that limit is the rider's deadline (a train), for the rejection
+    reason ``deadline`` (None: nowhere).
     """
 
     t_submit_s: NDArray[np.float64]
@@ -140,6 +142,7 @@ class TripInput:
     max_ride_s: NDArray[np.float64]
     pre_reason: NDArray[np.int8]
     latest_dropoff_s: NDArray[np.float64] | None = None
+    deadline: NDArray[np.uint8] | None = None
 
     def __post_init__(self) -> None:
         t = np.asarray(self.t_submit_s)
@@ -267,6 +270,9 @@ class OnDemandSimulation:
             latest_dropoff=np.full(nr, np.inf)
             if trips.latest_dropoff_s is None
             else np.asarray(trips.latest_dropoff_s, dtype=np.float64),
+            deadline=np.zeros(nr, dtype=np.uint8)
+            if trips.deadline is None
+            else np.asarray(trips.deadline, dtype=np.uint8),
             status=np.where(pre > 0, R_REJECTED, R_FUTURE).astype(np.int8),
             vehicle=np.full(nr, -1, dtype=np.int32),
             assign_s=np.full(nr, np.nan),

@@ -174,3 +174,23 @@ def test_personal_columns_are_refused_unless_allowed(kl_env: Path, tmp_path: Pat
     req.to_csv(out)
     text = out.read_text()
     assert "Anna" not in text and "example.org" not in text
+
+
+@pytest.mark.kaiserslautern
+def test_csv_riders_may_carry_a_train_and_a_deadline(kl_env: Path, tmp_path: Path) -> None:
+    folder = scenario_dir(tmp_path)
+    (folder / "trips.csv").write_text(
+        "time,origin_lon,origin_lat,dest_lon,dest_lat,train,latest_arrival_s\n"
+        "08:00,7.7650,49.4400,7.7700,49.4370,dep 08:30,08:25\n"
+        "08:05,7.7650,49.4400,7.7700,49.4370,,\n"
+    )
+    path = write(folder, "c.toml", HEAD + '[[demand.models]]\ntype = "csv"\nfile = "trips.csv"\n')
+    req = resolve(load_scenario(path)).requests
+    assert list(req.train) == ["dep 08:30", ""]
+    assert req.latest_arrival_s[0] == 8 * 3600 + 25 * 60 and np.isnan(req.latest_arrival_s[1])
+    (folder / "trips.csv").write_text(
+        "time,origin_lon,origin_lat,dest_lon,dest_lat,latest_arrival_s\n"
+        "08:00,7.7650,49.4400,7.7700,49.4370,07:55\n"
+    )
+    with pytest.raises(DemandError, match=r"line 2, column latest_arrival_s: must be later"):
+        resolve(load_scenario(path))

@@ -64,9 +64,16 @@ min_distance_m = 500.0
         assert np.any((t >= deps - 1800) & (t <= deps - 900)), t
     for t in req.time_s[back]:
         assert np.any((t >= arrs + 60) & (t <= arrs + 300)), t
-    # each train gets its riders
-    for d in deps:
-        assert ((req.time_s[to] >= d - 1800) & (req.time_s[to] <= d - 900)).sum() == 30
+    # each train gets its riders, and each rider keeps the train: to a train
+    # with its deadline (departure - the default 300 s transfer time), from a
+    # train without one
+    for d, label in zip(deps, ("dep 07:10", "dep 08:10", "dep 12:40"), strict=True):
+        mine = to & ((req.time_s >= d - 1800) & (req.time_s <= d - 900))
+        assert mine.sum() == 30
+        assert set(req.train[mine]) == {label}
+        assert np.all(req.latest_arrival_s[mine] == d - 300.0)
+    assert set(req.train[back]) == {"arr 07:50", "arr 17:20"}
+    assert np.isnan(req.latest_arrival_s[back]).all()
     hub = (7.76893, 49.43598)  # Hauptbahnhof, DOMAIN.md
     assert np.allclose(req.dest_lon[to], hub[0]) and np.allclose(req.dest_lat[to], hub[1])
     assert np.allclose(req.origin_lon[back], hub[0])

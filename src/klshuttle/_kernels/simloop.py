@@ -56,6 +56,7 @@ from .simstate import (
     R_WAITING,
     REBALANCE_DEPOT,
     RS_CAPACITY,
+    RS_DEADLINE,
     RS_MAX_RIDE,
     RS_MAX_WAIT,
     RS_NO_VEHICLE,
@@ -344,6 +345,19 @@ def stage_reason(stage):
 
 
 @njit
+def request_reason(req, r, stage):
+    """The rejection reason of request ``r`` whose insertion search ended at ``stage``.
+
+    A latest drop-off that is the rider's deadline (a train to catch) gives
+    ``RS_DEADLINE``, one that beats walking ``RS_WALKING``.
+    """
+    reason = stage_reason(stage)
+    if reason == RS_WALKING and req.deadline[r]:
+        return RS_DEADLINE
+    return reason
+
+
+@njit
 def start_rebalance(net, veh, req, log, v, target, now):
     """Send an idle vehicle towards ``target`` (rebalancing)."""
     if veh.state[v] != V_IDLE or veh.plan_len[v] > 0 or veh.node[v] == target:
@@ -415,7 +429,7 @@ def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_pl
             net, fleet, veh, req, dispatch, k, t, max_plan
         )
         if bv < 0:
-            reject(req, log, k, t, stage_reason(stage))
+            reject(req, log, k, t, request_reason(req, k, stage))
         elif not apply_insertion(net, veh, req, log, bv, k, bi, bj, t, tp):
             return RUN_NO_PATH
 

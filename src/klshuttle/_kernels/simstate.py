@@ -64,6 +64,7 @@ RS_NO_LINE = 9
 RS_OTHER_WAIT = 10  # the insertion would make a rider already planned wait too long
 RS_OTHER_RIDE = 11  # ... or ride too long (or past their walking deadline)
 RS_WALKING = 12  # no insertion beats walking the whole way
+RS_DEADLINE = 13  # no insertion reaches the destination by the rider's deadline (a train)
 
 # Dispatchers and rebalancing policies as the kernels know them.
 D_INSERTION = 0
@@ -145,6 +146,7 @@ class RequestArrays(NamedTuple):
     latest_pickup: np.ndarray  # float64 [nr]
     max_ride_s: np.ndarray  # float64 [nr]
     latest_dropoff: np.ndarray  # float64 [nr], inf unless walking would be faster after it
+    deadline: np.ndarray  # uint8 [nr], 1: latest_dropoff is the rider's deadline (a train)
     status: np.ndarray  # int8 [nr], R_*
     vehicle: np.ndarray  # int32 [nr]
     assign_s: np.ndarray  # float64 [nr]

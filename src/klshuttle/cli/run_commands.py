@@ -189,6 +189,18 @@ def print_run_summary(result: Any, lang: str | None = None) -> None:
             tr("t.rejected", lang, reason=reason(name, lang)),
             *(num(sub.get("rejections", {}).get(name, 0), lang) for _, sub in blocks),
         )
+    if k.get("connections_made") is not None:
+        made, missed = k["connections_made"], k["connections_missed"]
+        value = tr(
+            "t.connections_value",
+            lang,
+            made=num(made, lang),
+            total=num(made + missed, lang),
+            share=pct(k["connection_share"], lang, 1),
+            mean=minutes(k["connection_slack_mean_s"], lang),
+            p5=minutes(k["connection_slack_p5_s"], lang),
+        )
+        table.add_row(tr("t.connections", lang), value, *([""] * (len(blocks) - 1)))
     timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
     print_benefit_summary(result, lang)

@@ -28,7 +28,9 @@ __all__ = ["csv_trips"]
 
 
 _CSV_REQUIRED = ("time", "origin_lon", "origin_lat", "dest_lon", "dest_lat")
-_CSV_OPTIONAL = ("passengers", "tag")
+#: ``train`` names the train a rider connects with; ``latest_arrival_s`` (seconds
+#: or ``HH:MM``) is the rider's deadline at the destination, a hard limit.
+_CSV_OPTIONAL = ("passengers", "tag", "train", "latest_arrival_s")
 #: Columns of klshuttle's own requests CSV that are recomputed, so ignored.
 _CSV_IGNORED = ("request_id", "time_s", "origin_node", "dest_node")
 _MAX_ROW_ERRORS = 20
@@ -60,7 +62,9 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
             f"{shown}: line 1: missing column(s) {', '.join(missing)} (header: {', '.join(header)})"
         )
     own = (*_CSV_REQUIRED, *_CSV_OPTIONAL, *_CSV_IGNORED)
-    check = personal_columns(header, rows[1:], own=_CSV_REQUIRED + _CSV_IGNORED, free_text=("tag",))
+    check = personal_columns(
+        header, rows[1:], own=_CSV_REQUIRED + _CSV_IGNORED, free_text=("tag", "train")
+    )
     if check.personal and not ctx.allow_personal_columns:
         first = check.personal[0]
         raise DemandError(
@@ -76,7 +80,7 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
         )
     col = {h: i for i, h in enumerate(header)}
     errors: list[str] = []
-    out: list[tuple[float, float, float, float, float, int, str]] = []
+    out: list[tuple[float, float, float, float, float, int, str, str, float]] = []
     outside = 0
     w = ctx.window
 
@@ -135,6 +139,19 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
                 )
                 ok = False
         tag = cell.get("tag") or "trip"
+        train = cell.get("train", "")
+        arrive_by = math.nan
+        text_by = cell.get("latest_arrival_s", "")
+        if text_by != "":
+            try:
+                arrive_by = parse_time(float(text_by) if _is_number(text_by) else text_by)
+            except ValueError as exc:
+                bad(line, "latest_arrival_s", str(exc))
+                ok = False
+            else:
+                if ok and arrive_by <= t:
+                    bad(line, "latest_arrival_s", "must be later than the time of the request")
+                    ok = False
         if ok and coords[0:2] == coords[2:4]:
             errors.append(f"line {line}: origin and destination are the same point")
             ok = False
@@ -153,7 +170,7 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
                 )
                 ok = False
         if ok:
-            out.append((t, coords[0], coords[1], coords[2], coords[3], pax, tag))
+            out.append((t, coords[0], coords[1], coords[2], coords[3], pax, tag, train, arrive_by))
         if len(errors) >= _MAX_ROW_ERRORS:
             break
     if errors:
@@ -178,6 +195,8 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
         np.array(arr[5], dtype=np.int64),
         tags,
         dropped=outside,
+        train=np.array(arr[7], dtype=np.str_),
+        latest_arrival_s=np.array(arr[8], dtype=np.float64),
     )
 
 

@@ -12,6 +12,7 @@ from ..osmfeatures import BUILDING_RESIDENTIAL
 from ..scenario import FeederDemand
 from .gtfs import read_gtfs_train_times
 from .registry import register_model
+from .requests import format_clock
 from .trips import (
     DemandContext,
     Pool,
@@ -66,16 +67,21 @@ def feeder_trips(
         )
     homes = Pool(homes.x[far], homes.y[far], homes.w[far])
     lo, hi = model.lead_time_s
-    t_to = np.repeat(departures, model.riders_per_departure)
-    t_to = np.floor(t_to - lo - rng.random(len(t_to)) * (hi - lo))
+    dep = np.repeat(departures, model.riders_per_departure)
+    t_to = np.floor(dep - lo - rng.random(len(dep)) * (hi - lo))
     elo, ehi = model.egress_time_s
-    t_from = np.repeat(arrivals, model.riders_per_arrival)
-    t_from = np.ceil(t_from + elo + rng.random(len(t_from)) * (ehi - elo))
+    arr = np.repeat(arrivals, model.riders_per_arrival)
+    t_from = np.ceil(arr + elo + rng.random(len(arr)) * (ehi - elo))
     times = np.concatenate([t_to, t_from])
     to_hub = np.concatenate([np.ones(len(t_to), bool), np.zeros(len(t_from), bool)])
+    train = np.concatenate(
+        [[f"dep {format_clock(t)[:5]}" for t in dep], [f"arr {format_clock(t)[:5]}" for t in arr]]
+    ).astype(np.str_)
+    deadline = np.concatenate([dep - model.transfer_time_s, np.full(len(arr), np.nan)])
     keep = (times >= ctx.window.start) & (times < ctx.window.end)
     dropped = int((~keep).sum())
     times, to_hub = times[keep], to_hub[keep]
+    train, deadline = train[keep], deadline[keep]
     n = len(times)
     k = homes.draw(rng, n)
     h_lon, h_lat = to_lonlat(homes.x[k], homes.y[k])
@@ -95,4 +101,6 @@ def feeder_trips(
         group_sizes(model, rng, n),
         tag_array(name, purpose),
         dropped,
+        train=train,
+        latest_arrival_s=deadline,
     )

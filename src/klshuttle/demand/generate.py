@@ -100,6 +100,15 @@ def _assemble(parts: list[Trips], graph: RoadGraph, meta: dict[str, Any]) -> Req
         k: np.concatenate([getattr(p, k) for p in parts])
         for k in ("time_s", "o_lon", "o_lat", "d_lon", "d_lat", "passengers", "tag")
     }
+    cat["train"] = np.concatenate(
+        [np.full(len(p.time_s), "") if p.train is None else p.train for p in parts]
+    ).astype(np.str_)
+    cat["latest_arrival_s"] = np.concatenate(
+        [
+            np.full(len(p.time_s), np.nan) if p.latest_arrival_s is None else p.latest_arrival_s
+            for p in parts
+        ]
+    ).astype(np.float64)
     model_idx = np.concatenate([np.full(len(p.time_s), i) for i, p in enumerate(parts)])
     within = np.concatenate([np.arange(len(p.time_s)) for p in parts])
     order = np.lexsort((within, model_idx, cat["time_s"]))
@@ -117,4 +126,6 @@ def _assemble(parts: list[Trips], graph: RoadGraph, meta: dict[str, Any]) -> Req
         passengers=cat["passengers"][order],
         tag=cat["tag"][order],
         meta=meta,
+        train=cat["train"][order],
+        latest_arrival_s=cat["latest_arrival_s"][order],
     )

@@ -30,6 +30,8 @@ REQUEST_COLUMNS = (
     "dest_node",
     "passengers",
     "tag",
+    "train",
+    "latest_arrival_s",
 )
 
 
@@ -57,6 +59,11 @@ class Requests:
         Riders travelling together (>= 1).
     tag : str
         ``"<model>:<purpose>"``, e.g. ``"feeder:to_train"``.
+    train : str
+        The train a rider connects with (``"dep 07:15"``, ``"arr 06:48"``), or ``""``.
+    latest_arrival_s : float64
+        Latest arrival at the destination (a train's departure minus the
+        transfer time), NaN for none. A hard limit of the rider's drop-off.
     """
 
     request_id: NDArray[np.int64]
@@ -70,6 +77,8 @@ class Requests:
     passengers: NDArray[np.int32]
     tag: NDArray[np.str_]
     meta: dict[str, Any] = field(default_factory=dict)
+    train: NDArray[np.str_] | None = None
+    latest_arrival_s: NDArray[np.float64] | None = None
 
     _DTYPES: ClassVar[dict[str, Any]] = {
         "request_id": np.int64,
@@ -82,9 +91,16 @@ class Requests:
         "dest_node": np.int32,
         "passengers": np.int32,
         "tag": np.str_,
+        "train": np.str_,
+        "latest_arrival_s": np.float64,
     }
 
     def __post_init__(self) -> None:
+        n0 = len(np.asarray(self.request_id))
+        if self.train is None:
+            object.__setattr__(self, "train", np.full(n0, "", dtype=np.str_))
+        if self.latest_arrival_s is None:
+            object.__setattr__(self, "latest_arrival_s", np.full(n0, np.nan))
         for name, dtype in self._DTYPES.items():
             object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
         n = len(self.request_id)
@@ -145,6 +161,8 @@ class Requests:
                             int(self.dest_node[i]),
                             int(self.passengers[i]),
                             str(self.tag[i]),
+                            str(self.train[i]),  # type: ignore[index]
+                            _fmt_opt(self.latest_arrival_s[i]),  # type: ignore[index]
                         )
                     )
             tmp.replace(target)
@@ -152,6 +170,11 @@ class Requests:
             if tmp.exists():
                 tmp.unlink()
         return target
+
+
+def _fmt_opt(x: float) -> str:
+    """A time with one decimal, or an empty field for NaN."""
+    return "" if np.isnan(x) else f"{x:.1f}"
 
 
 def format_clock(seconds: float) -> str:

@@ -79,6 +79,10 @@ class Trips:
     passengers: NDArray[np.int64]
     tag: NDArray[np.str_]
     dropped: int = 0
+    #: the train each rider connects with ("" for none); None: no rider does
+    train: NDArray[np.str_] | None = None
+    #: latest arrival at the destination (NaN: none); None: no limits
+    latest_arrival_s: NDArray[np.float64] | None = None
 
 
 @dataclass

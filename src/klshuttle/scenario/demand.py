@@ -166,8 +166,10 @@ class FeederDemand(_DemandModel):
 
     For each train departure ``T`` a rider asks for a pickup at a time drawn
     uniformly in ``[T - lead_time_s[1], T - lead_time_s[0]]``; for each arrival
-    ``A`` at a time in ``[A + egress_time_s[0], A + egress_time_s[1]]``.
-    Homes are residential buildings inside the service area at least
+    ``A`` at a time in ``[A + egress_time_s[0], A + egress_time_s[1]]``
+    (the walk inside the station: the earliest pickup). A rider to a train
+    must arrive at the hub by ``T - transfer_time_s``; each request keeps its
+    train. Homes are residential buildings inside the service area at least
     ``min_distance_m`` from the hub.
     """
 
@@ -184,6 +186,11 @@ class FeederDemand(_DemandModel):
     egress_time_s: tuple[Duration, Duration] = (120.0, 480.0)
     # assumption (not in DOMAIN.md): within about 600 m of the station people walk.
     min_distance_m: Annotated[float, Strict(), Field(ge=0, le=100_000)] = 600.0
+    # assumption: 5 min from the shuttle stop on the forecourt to the train.
+    # DB sets a minimum transfer time per station (Ril 402.0203, not public);
+    # 3-6 min is the usual range for a mid-sized station. A rider to a train
+    # must be dropped off by departure - transfer_time_s (a hard limit).
+    transfer_time_s: Duration = 300.0
 
     @model_validator(mode="after")
     def _source(self) -> FeederDemand:

@@ -122,6 +122,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "k.vehicles_used": ("vehicles that moved", "bewegte Fahrzeuge"),
     "k.pooling": ("trips shared with others", "geteilte Fahrten"),
+    "t.connections": (
+        "train connections made (slack mean / 5th pct)",
+        "Zuganschlüsse erreicht (Puffer Mittel / 5. Perzentil)",
+    ),
+    "t.connections_value": (
+        "{made} of {total} ({share}); {mean} / {p5}",
+        "{made} von {total} ({share}); {mean} / {p5}",
+    ),
     "k.vehicles": ("vehicles", "Fahrzeuge"),
     "k.vkm": ("vehicle-km", "Fahrzeug-km"),
     "k.empty": ("empty share of vehicle-km", "Leerfahrtanteil"),
@@ -332,6 +340,7 @@ REASONS_DE: dict[str, str] = {
     "other_rider_wait": "andere Fahrgäste würden zu lange warten",
     "other_rider_ride": "andere Fahrgäste würden zu lange fahren",
     "walking_is_faster": "zu Fuß schneller",
+    "deadline": "Zug nicht rechtzeitig erreichbar",
     "no_vehicle_available": "kein Fahrzeug frei",
     "no_stop_in_reach": "keine Haltestelle in Reichweite",
     "same_stop": "Start und Ziel an derselben Haltestelle",
