@@ -127,3 +127,32 @@ def test_compare_refuses_what_is_not_a_finished_run_or_sweep(tmp_path: Path) -> 
         p.unlink()
     result = CliRunner().invoke(cli, ["compare", str(sweep), "--out", str(tmp_path / "c")])
     assert result.exit_code == 1 and "not finished" in result.output
+
+
+def test_compare_page_has_the_report_style_in_both_languages(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from klshuttle.compare import write_compare_html
+    from klshuttle.outputs.report.page import CSS
+
+    nan = float("nan")
+    table = pd.DataFrame(
+        {
+            "entry": ["before", "after"],
+            "figure": ["wait_mean_s", "wait_mean_s"],
+            "mean": [300.0, 200.0],
+            "n": [5, 5],
+            "ci95_low": [280.0, 190.0],
+            "ci95_high": [320.0, 210.0],
+            "diff": [nan, -100.0],
+            "beyond_noise": [None, True],
+            "welch_p": [nan, 0.001],
+        }
+    )
+    for lang, word in (("en", "difference"), ("de", "Unterschied")):
+        path = tmp_path / f"{lang}.html"
+        write_compare_html(table, path, lang=lang)
+        page = path.read_text()
+        assert CSS.strip() in page and f'lang="{lang}"' in page
+        assert f"<th>{word}</th>" in page and "<b>-100</b>" in page
+        assert "http" not in page and "<script" not in page

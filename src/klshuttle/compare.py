@@ -170,13 +170,17 @@ def _cell(value: Any, fmt: str = ".4g") -> str:
 
 
 def write_compare_html(
-    table: pd.DataFrame, path: Path, *, title: str = "klshuttle compare"
+    table: pd.DataFrame, path: Path, *, title: str = "klshuttle compare", lang: str = "en"
 ) -> None:
-    """Write the comparison as a self-contained HTML page (one row per figure)."""
+    """Write the comparison as a self-contained HTML page (one row per figure), in the
+    page style of the run report (:func:`klshuttle.outputs.report.render_page`)."""
+    from .outputs.report import render_page, section
+    from .outputs.report.i18n import tr
+
     entries = list(dict.fromkeys(table["entry"]))
+    diff_head = f"<th>{html.escape(tr('c.difference', lang))}</th>"
     head = "".join(
-        f"<th>{html.escape(e)}</th>" + ("<th>difference</th>" if i else "")
-        for i, e in enumerate(entries)
+        f"<th>{html.escape(e)}</th>" + (diff_head if i else "") for i, e in enumerate(entries)
     )
     body = []
     for fig, group in table.groupby("figure", sort=False):
@@ -191,19 +195,13 @@ def write_compare_html(
                 if r["beyond_noise"] is True:
                     diff = f"<b>{diff}</b> <small>p={r['welch_p']:.3g}</small>"
                 elif r["beyond_noise"] is False:
-                    diff += f" <small>p={r['welch_p']:.3g}, within noise</small>"
+                    within = html.escape(tr("c.within_noise", lang))
+                    diff += f" <small>p={r['welch_p']:.3g}, {within}</small>"
                 cells.append(f"<td>{diff}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    doc = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}th:first-child{{text-align:left}}</style>
-</head><body><h1>{html.escape(title)}</h1>
-<p>Means over replications with the 95&nbsp;% confidence interval (Student t) in brackets.
-Differences are against the first column; <b>bold</b>: Welch's t-test p &lt; {ALPHA}
-(larger than the noise of the replications).</p>
-<table><thead><tr><th>figure</th>{head}</tr></thead><tbody>
-{chr(10).join(body)}
-</tbody></table></body></html>
-"""
+    figure = html.escape(tr("c.figure", lang))
+    rows = "\n".join(body)
+    tbl = f"<table><thead><tr><th>{figure}</th>{head}</tr></thead><tbody>\n{rows}\n</tbody></table>"
+    intro = f'<p class="note">{html.escape(tr("c.intro", lang, alpha=ALPHA))}</p>'
+    doc = render_page(title, [section(tr("c.table", lang), tbl)], lang, intro=intro)
     path.write_text(doc, encoding="utf-8")

@@ -160,7 +160,14 @@ def sweep(
     help="Folder for compare.csv and compare.html.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-def compare_cmd(folders: tuple[str, ...], out: str, overwrite: bool) -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "de"]),
+    default="en",
+    show_default=True,
+    help="Language of compare.html.",
+)
+def compare_cmd(folders: tuple[str, ...], out: str, overwrite: bool, lang: str) -> None:
     """Compare runs and sweeps side by side: KPIs, land use, accessibility.
 
     Each FOLDER is a run folder or a sweep folder (one column per grid point).
@@ -179,7 +186,7 @@ def compare_cmd(folders: tuple[str, ...], out: str, overwrite: bool) -> None:
 
     def fill(tmp: Path) -> None:
         write_compare_csv(table, tmp / "compare.csv")
-        write_compare_html(table, tmp / "compare.html")
+        write_compare_html(table, tmp / "compare.html", lang=lang)
 
     target = write_folder(Path(out), fill, overwrite=overwrite)
     console.print(f"wrote {display_path(target)}/ (compare.csv, compare.html)")

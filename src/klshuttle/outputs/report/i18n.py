@@ -313,6 +313,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{step}-Minuten-Rasters mit 1 bis {k1} Fahrgästen an Bord nicht gezeichnet",
     ),
     # terminal summary
+    "c.table": ("Runs side by side", "Läufe nebeneinander"),
+    "c.figure": ("figure", "Kennzahl"),
+    "c.difference": ("difference", "Unterschied"),
+    "c.within_noise": ("within noise", "im Rauschen"),
+    "c.intro": (
+        "Means over replications with the 95 % confidence interval (Student t) in "
+        "brackets. Differences are against the first column; bold: Welch's t-test "
+        "p < {alpha} (larger than the noise of the replications).",
+        "Mittelwerte über die Wiederholungen, in Klammern das 95-%-Konfidenzintervall "
+        "(Student-t). Unterschiede gegenüber der ersten Spalte; fett: Welch-t-Test "
+        "p < {alpha} (größer als das Rauschen der Wiederholungen).",
+    ),
     "t.run": ("Run {name} (seed {seed})", "Lauf {name} (Seed {seed})"),
     "t.wait": ("wait mean / 95th pct", "Wartezeit Mittel / 95. Perzentil"),
     "t.vkm_empty": ("vehicle-km (empty share)", "Fahrzeug-km (Leeranteil)"),
