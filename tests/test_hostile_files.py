@@ -192,7 +192,7 @@ def test_damaged_graph_and_features_caches_are_rebuilt(
     assert runner.invoke(cli, ["run", "grid.toml", "--out", "a", "--no-progress"]).exit_code == 0
     cache = tmp_path / "cache"
     entries = sorted(cache.glob("*.npz"))
-    assert {p.name.split("-")[0] for p in entries} == {"grid", "features"}
+    assert {p.name.split("-")[0] for p in entries} == {"grid", "features", "walk"}
     for p in entries:  # cut every cache file short, as a full disk or a crash would
         with p.open("r+b") as fh:
             fh.truncate(1000)
@@ -205,9 +205,9 @@ def test_damaged_graph_and_features_caches_are_rebuilt(
         assert result.exit_code == 0, result.output
         rebuilt = [r.getMessage() for r in caplog.records if "rebuilding" in r.getMessage()]
         # the first run after the damage warns and rebuilds; the next finds good entries
-        assert len(rebuilt) == (2 if attempt == 0 else 0), rebuilt
-    first = (work / "a" / "trips.csv").read_bytes()
-    assert (work / "b0" / "trips.csv").read_bytes() == first
+        assert len(rebuilt) == (3 if attempt == 0 else 0), rebuilt
+    first = (work / "a" / "private" / "trips.csv").read_bytes()
+    assert (work / "b0" / "private" / "trips.csv").read_bytes() == first
 
 
 def test_garbage_in_place_of_a_graph_cache(work: Path, tmp_path: Path, caplog) -> None:

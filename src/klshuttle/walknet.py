@@ -15,6 +15,7 @@ import logging
 import re
 import tempfile
 import time
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from numpy.typing import NDArray
 from .errors import MapBuildError, MapSourceError
 from .graph import to_metric
 from .mapconfig import MapSource, resolve_map_source
-from .paths import cache_dir, file_sha256
+from .paths import cache_dir, file_sha256, save_to_cache
 
 __all__ = ["WALK_FILTER", "WalkGraph", "build_walk_graph", "load_walk_graph", "walkable"]
 
@@ -245,9 +246,9 @@ def load_walk_graph(
     if use_cache and cache_file.is_file():
         try:
             return WalkGraph.load(cache_file)
-        except (OSError, ValueError, KeyError):
-            log.warning("ignoring unreadable walking-graph cache %s", cache_file)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            log.warning("rebuilding the unreadable walking-graph cache %s", cache_file)
     graph = build_walk_graph(src.path)
     if use_cache:
-        graph.save(cache_file)
+        save_to_cache(graph.save, cache_file, "walking-graph")
     return graph
