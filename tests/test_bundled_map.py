@@ -13,6 +13,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,7 +46,8 @@ def test_bundled_map_is_package_data_of_at_most_2_5_mb() -> None:
 
 
 def test_main_job_runs_with_no_map_configured_and_no_network(tmp_path: Path) -> None:
-    """The README's main job on a machine with no map settings and nothing in maps/."""
+    """The README's main job as on a fresh install: no map settings, nothing in
+    maps/, no network, and no compiled kernels yet (an empty numba cache)."""
     maps = tmp_path / "maps"
     maps.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in MAP_SETTINGS}
@@ -53,6 +55,7 @@ def test_main_job_runs_with_no_map_configured_and_no_network(tmp_path: Path) -> 
     # an online fetch would hit a closed port on the loopback and fail
     env["KLSHUTTLE_MAPS_DIR"] = str(maps)
     env["KLSHUTTLE_OVERPASS_URL"] = "http://127.0.0.1:9/api"
+    env["NUMBA_CACHE_DIR"] = str(tmp_path / "numba")
     script = Path(sys.executable).with_name("klshuttle")
     cmd = [str(script)] if script.is_file() else [sys.executable, "-m", "klshuttle"]
     out = tmp_path / "out"
@@ -65,6 +68,13 @@ def test_main_job_runs_with_no_map_configured_and_no_network(tmp_path: Path) -> 
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
+    # the terminal says that kernels are compiled, before it happens, and how long it took
+    lines = proc.stdout.splitlines()
+    start = next(i for i, ln in enumerate(lines) if ln.startswith("compiling numba kernels"))
+    done = next(i for i, ln in enumerate(lines) if re.match(r"compiled \d+ numba kernels in", ln))
+    assert start < done
+    seconds = float(re.search(r"in (\d+\.\d) s", lines[done]).group(1))  # type: ignore[union-attr]
+    assert seconds > 1.0
     info = json.loads((out / "run.json").read_text())
     assert info["map"]["source_sha256"] == _sha256(BUNDLED)
     assert info["requests"] > 0
@@ -72,6 +82,18 @@ def test_main_job_runs_with_no_map_configured_and_no_network(tmp_path: Path) -> 
     assert kpis["served"] > 0
     # the compiled graph went to the (empty) maps folder's cache, nothing else
     assert [p.name for p in maps.iterdir()] == ["cache"]
+    # a second run loads graph and kernels from the caches and says nothing of compiling
+    again = subprocess.run(
+        [*cmd, "run", "scenarios/hbf-feeder-on-demand.toml", "--out", str(out), "--overwrite"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "compil" not in again.stdout
+    assert json.loads((out / "kpis.json").read_text()) == kpis
 
 
 @pytest.mark.kaiserslautern

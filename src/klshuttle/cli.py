@@ -7,8 +7,10 @@ with exit code 1; usage errors exit with code 2 (click's convention).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -171,6 +173,26 @@ def _scenario_options(func: Any) -> Any:
     return func
 
 
+@contextlib.contextmanager
+def _compile_notice() -> Iterator[None]:
+    """Say when numba compiles kernels (the first run after installing) and how long it took."""
+    from .jitwatch import watch_compiles
+
+    def started() -> None:
+        console.print(
+            "compiling numba kernels: the first run after installing klshuttle takes "
+            "longer; later runs load them from numba's cache ..."
+        )
+
+    with watch_compiles(on_start=started) as report:
+        yield
+    if report.compiled:
+        console.print(
+            f"compiled {report.kernels} numba kernels in {report.seconds:.1f} s "
+            "(once: later runs load them from the cache)"
+        )
+
+
 def _load(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: int | None) -> Any:
     from .scenario import load_scenario
 
@@ -195,9 +217,10 @@ def validate(scenario: str, osm_path: str | None, sets: tuple[str, ...], seed: i
     from .resolve import resolve
 
     sc = _load(scenario, osm_path, sets, seed)
-    res = resolve(sc)
+    with _compile_notice():
+        res = resolve(sc)
+        summary = summarize_requests(res.requests, res.graph) if res.requests is not None else None
     print_resolved(res)
-    summary = summarize_requests(res.requests, res.graph) if res.requests is not None else None
     if summary is not None:
         print_demand_summary(summary, res, title="Demand")
     for w in res.warnings:
@@ -242,10 +265,11 @@ def demand(
         )
     if target.exists() and target.is_dir():
         raise OutputExistsError(f"{display_path(target)} is a folder; give a file path with -o")
-    res = resolve(sc)
-    assert res.requests is not None
-    res.requests.to_csv(target, overwrite=overwrite)
-    summary = summarize_requests(res.requests, res.graph)
+    with _compile_notice():
+        res = resolve(sc)
+        assert res.requests is not None
+        res.requests.to_csv(target, overwrite=overwrite)
+        summary = summarize_requests(res.requests, res.graph)
     print_demand_summary(summary, res, title=f"Demand of {sc.name} (seed {sc.seed})")
     for w in res.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
@@ -294,7 +318,10 @@ def run(
         TextColumn("{task.fields[clock]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True, disable=no_progress) as bar:
+    with (
+        _compile_notice(),
+        Progress(*columns, console=console, transient=True, disable=no_progress) as bar,
+    ):
         task = bar.add_task(sc.name, total=1.0, clock="")
 
         def progress(t: float, start: float, end: float) -> None:
