@@ -11,10 +11,9 @@ import pytest
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from klshuttle import load_map
+from klshuttle import load_map, mapconfig
 from klshuttle.errors import MapBuildError, MapSourceError
 from klshuttle.maps import (
-    KAISERSLAUTERN_BBOX,
     BuildSettings,
     resolve_map_source,
     way_drop_reason,
@@ -278,9 +277,11 @@ def test_source_resolution_order(
     maps.mkdir()
     monkeypatch.setenv("KLSHUTTLE_MAPS_DIR", str(maps))
     monkeypatch.delenv("KLSHUTTLE_OSM", raising=False)
-    # nothing configured: central Kaiserslautern online
+    # nothing configured: the map bundled with the package, nothing online
     src = resolve_map_source()
-    assert src.kind == "bbox" and src.bbox == KAISERSLAUTERN_BBOX
+    bundled = Path(mapconfig.__file__).parent / "data" / "kaiserslautern.osm.pbf"
+    assert src.kind == "file" and src.origin == "bundled"
+    assert src.path == bundled.resolve()
     # a file placed in maps/
     placed = maps / "placed.osm"
     placed.write_bytes(small_osm.read_bytes())
@@ -293,6 +294,17 @@ def test_source_resolution_order(
     assert resolve_map_source(placed).origin == "explicit"
     # a place name
     assert resolve_map_source("place:Kaiserslautern, Germany").place == "Kaiserslautern, Germany"
+
+
+def test_missing_bundled_map_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KLSHUTTLE_MAPS_DIR", str(tmp_path))
+    monkeypatch.delenv("KLSHUTTLE_OSM", raising=False)
+    monkeypatch.setattr(mapconfig, "BUNDLED_MAP_NAME", "not-installed.osm.pbf")
+    with pytest.raises(MapSourceError, match=r"bundled not-installed\.osm\.pbf is missing") as err:
+        resolve_map_source()
+    assert "\n" not in str(err.value)
 
 
 def test_two_files_in_maps_folder_is_an_error(

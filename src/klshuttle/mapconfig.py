@@ -2,7 +2,7 @@
 
 :class:`BuildSettings` decide which road graph is built from a map source (road
 classes, speeds, the largest component); :func:`resolve_map_source` finds that
-source (an OSM file, a place or the default bounding box) without reading it.
+source (an OSM file, the bundled extract or a place) without reading it.
 Both are plain data: the scenario layer uses them without loading osmnx or
 networkx; :mod:`klshuttle.maps` builds the graph from them.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from .errors import MapSourceError
 from .paths import maps_dir
 
 __all__ = [
+    "BUNDLED_MAP_NAME",
     "DEFAULT_ROAD_CLASSES",
     "DEFAULT_SPEEDS_KMH",
     "DRIVABLE_ROAD_CLASSES",
@@ -28,12 +30,18 @@ __all__ = [
     "OSM_SUFFIXES",
     "BuildSettings",
     "MapSource",
+    "bundled_map_path",
     "resolve_map_source",
 ]
 
 #: Central Kaiserslautern as (south, west, north, east): the area of the shared
-#: offline extract, fetched online when no file is configured.
+#: offline extract and of the bundled map cut from it.
 KAISERSLAUTERN_BBOX = (49.418, 7.717, 49.457, 7.821)
+
+#: File name of the bundled map in the package's ``data`` folder: central
+#: Kaiserslautern cut to what klshuttle reads (scripts/make_bundled_map.py),
+#: (c) OpenStreetMap contributors, ODbL 1.0 (``data/NOTICE``).
+BUNDLED_MAP_NAME = "kaiserslautern.osm.pbf"
 
 #: Road classes (OSM ``highway`` values) a shuttle may be allowed to use.
 DRIVABLE_ROAD_CLASSES = (
@@ -202,7 +210,7 @@ class MapSource(BaseModel):
     path: Path | None = None
     place: str | None = None
     bbox: tuple[float, float, float, float] | None = None  # south, west, north, east
-    origin: str = "explicit"  # how it was found: explicit, KLSHUTTLE_OSM, maps/, default
+    origin: str = "explicit"  # how it was found: explicit, KLSHUTTLE_OSM, maps/, bundled
 
     def describe(self) -> str:
         """One-line description for summaries and errors."""
@@ -219,12 +227,24 @@ def _is_osm_file(path: Path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES) and path.is_file()
 
 
+def bundled_map_path() -> Path | None:
+    """Return the path of the map bundled with the package, or None if it is missing.
+
+    The file is package data (``klshuttle/data/kaiserslautern.osm.pbf``); an
+    installation that left it out (or runs from a zip) has none.
+    """
+    entry = resources.files("klshuttle").joinpath("data", BUNDLED_MAP_NAME)
+    path = Path(str(entry))
+    return path if path.is_file() else None
+
+
 def resolve_map_source(source: str | os.PathLike[str] | MapSource | None = None) -> MapSource:
     """Find the map to use, the same way for every command.
 
     Order: an explicit path or place, then ``$KLSHUTTLE_OSM``, then a single
-    OSM file the user placed in the maps folder, then central Kaiserslautern
-    fetched online through osmnx.
+    OSM file the user placed in the maps folder, then the map bundled with the
+    package (central Kaiserslautern). Nothing is fetched online unless a place
+    is asked for explicitly.
 
     Parameters
     ----------
@@ -240,7 +260,8 @@ def resolve_map_source(source: str | os.PathLike[str] | MapSource | None = None)
     Raises
     ------
     MapSourceError
-        If a named file does not exist, or the maps folder holds several files.
+        If a named file does not exist, the maps folder holds several files, or
+        nothing names a map and the bundled map is missing from the installation.
     """
     if isinstance(source, MapSource):
         return source
@@ -272,4 +293,10 @@ def resolve_map_source(source: str | os.PathLike[str] | MapSource | None = None)
         raise MapSourceError(
             f"several OSM files in {folder} ({names}): choose one with --osm or KLSHUTTLE_OSM"
         )
-    return MapSource(kind="bbox", bbox=KAISERSLAUTERN_BBOX, origin="default")
+    bundled = bundled_map_path()
+    if bundled is None:
+        raise MapSourceError(
+            f"no map: the bundled {BUNDLED_MAP_NAME} is missing from this installation; "
+            "pass an OSM file with --osm PATH, set KLSHUTTLE_OSM, or name a place"
+        )
+    return MapSource(kind="file", path=bundled.resolve(), origin="bundled")

@@ -126,7 +126,7 @@ def load_map(
     ----------
     source
         Map source as for :func:`resolve_map_source`; None searches
-        ``$KLSHUTTLE_OSM``, the maps folder, then fetches online.
+        ``$KLSHUTTLE_OSM``, the maps folder, then the bundled map.
     settings
         Build settings; alternatively pass their fields as keywords
         (``road_classes=...``, ``max_speed_kmh=...``).

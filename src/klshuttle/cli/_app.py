@@ -9,9 +9,11 @@ files being written are removed (:func:`main` installs the handlers).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
@@ -121,6 +123,26 @@ def _scenario_options(func: Any) -> Any:
     )(func)
     func = click.argument("scenario", type=click.Path(path_type=str))(func)
     return func
+
+
+@contextlib.contextmanager
+def _compile_notice() -> Iterator[None]:
+    """Say when numba compiles kernels (the first run after installing) and how long it took."""
+    from ..jitwatch import watch_compiles
+
+    def started() -> None:
+        console.print(
+            "compiling numba kernels: the first run after installing klshuttle takes "
+            "longer; later runs load them from numba's cache ..."
+        )
+
+    with watch_compiles(on_start=started) as report:
+        yield
+    if report.compiled:
+        console.print(
+            f"compiled {report.kernels} numba kernels in {report.seconds:.1f} s "
+            "(once: later runs load them from the cache)"
+        )
 
 
 def _load(

@@ -20,7 +20,10 @@ def map() -> None:
     "--osm",
     "osm_path",
     type=click.Path(dir_okay=False, path_type=str),
-    help="OSM extract (.osm, .osm.gz, .osm.bz2, .pbf). Default: $KLSHUTTLE_OSM, maps/, online.",
+    help=(
+        "OSM extract (.osm, .osm.gz, .osm.bz2, .pbf). "
+        "Default: $KLSHUTTLE_OSM, maps/, the bundled map."
+    ),
 )
 @click.option(
     "--place", help='Fetch a place through osmnx (internet), e.g. "Kaiserslautern, Germany".'

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ._app import _dask_options, _load, _scenario_options, cli, console
+from ._app import _compile_notice, _dask_options, _load, _scenario_options, cli, console
 from .sweep_commands import _sweep
 
 
@@ -89,7 +89,10 @@ def run(
         TextColumn("{task.fields[clock]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=console, transient=True, disable=no_progress) as bar:
+    with (
+        _compile_notice(),
+        Progress(*columns, console=console, transient=True, disable=no_progress) as bar,
+    ):
         task = bar.add_task(sc.name, total=1.0, clock="")
 
         def progress(t: float, start: float, end: float) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ._app import _load, _scenario_options, cli, console
+from ._app import _compile_notice, _load, _scenario_options, cli, console
 
 
 @cli.command("validate")
@@ -30,10 +30,11 @@ def validate(
     from ..runner import check_memory
 
     sc = _load(scenario, osm_path, sets, seed, allow_personal)
-    res = resolve(sc)
-    check_memory(res)
+    with _compile_notice():
+        res = resolve(sc)
+        check_memory(res)
+        summary = summarize_requests(res.requests, res.graph) if res.requests is not None else None
     print_resolved(res)
-    summary = summarize_requests(res.requests, res.graph) if res.requests is not None else None
     if summary is not None:
         print_demand_summary(summary, res, title="Demand")
     for w in res.warnings:
@@ -74,10 +75,11 @@ def demand(
     sc = _load(scenario, osm_path, sets, seed, allow_personal)
     target = Path(output) if output else Path(f"{sc.name}-requests.csv")
     check_output_file(target, overwrite=overwrite)
-    res = resolve(sc)
-    assert res.requests is not None
-    res.requests.to_csv(target, overwrite=overwrite)
-    summary = summarize_requests(res.requests, res.graph)
+    with _compile_notice():
+        res = resolve(sc)
+        assert res.requests is not None
+        res.requests.to_csv(target, overwrite=overwrite)
+        summary = summarize_requests(res.requests, res.graph)
     print_demand_summary(summary, res, title=f"Demand of {sc.name} (seed {sc.seed})")
     for w in res.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")

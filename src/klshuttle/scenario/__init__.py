@@ -12,7 +12,7 @@ Tables (see ``scenarios/base.toml`` for a commented example):
 
 ``[map]``
     map source (``osm`` path or ``place``; default: ``$KLSHUTTLE_OSM``, maps/,
-    online), road classes and per-class speeds (as :class:`~klshuttle.mapconfig.BuildSettings`),
+    the bundled map), road classes and per-class speeds (as :class:`~klshuttle.mapconfig.BuildSettings`),
     the service ``area`` and the snapping tolerance ``max_snap_m``.
 ``[fleet]``
     ``vehicles``, ``depots`` and the vehicle type ``[fleet.vehicle]`` (a ``model``
