@@ -75,10 +75,10 @@ def test_main_job_runs_with_no_map_configured_and_no_network(tmp_path: Path) -> 
     assert start < done
     seconds = float(re.search(r"in (\d+\.\d) s", lines[done]).group(1))  # type: ignore[union-attr]
     assert seconds > 1.0
-    info = json.loads((out / "run.json").read_text())
+    info = json.loads((out / "public" / "run.json").read_text())
     assert info["map"]["source_sha256"] == _sha256(BUNDLED)
     assert info["requests"] > 0
-    kpis = json.loads((out / "kpis.json").read_text())
+    kpis = json.loads((out / "public" / "kpis.json").read_text())
     assert kpis["served"] > 0
     # the compiled graph went to the (empty) maps folder's cache, nothing else
     assert [p.name for p in maps.iterdir()] == ["cache"]
@@ -93,7 +93,7 @@ def test_main_job_runs_with_no_map_configured_and_no_network(tmp_path: Path) -> 
     )
     assert again.returncode == 0, again.stderr[-2000:]
     assert "compil" not in again.stdout
-    assert json.loads((out / "kpis.json").read_text()) == kpis
+    assert json.loads((out / "public" / "kpis.json").read_text()) == kpis
 
 
 @pytest.mark.kaiserslautern
