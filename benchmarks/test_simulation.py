@@ -81,7 +81,8 @@ def sim_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not osm.is_file():
         pytest.fail(f"the Kaiserslautern OSM extract is missing ({osm}); set KLSHUTTLE_OSM")
     os.environ["KLSHUTTLE_OSM"] = str(osm)
-    graph = load_map(osm)
+    # the days' build settings (base.toml lets shuttles use bus-only ways)
+    graph = load_map(osm, settings=_day_scenario(*SIZES[0]).build_settings)
     router = Router(graph)
     days = {}
     for n, v in SIZES:
