@@ -91,3 +91,19 @@ def one_line_error(stderr: str, *words: str) -> str:
     for w in words:
         assert w in lines[0], (w, lines[0])
     return lines[0]
+
+
+def fails_cleanly(root: Path, args: list[str], *words: str) -> str:
+    """Run the CLI in-process with ``args``: exit 1, one line naming ``words``, and
+    nothing written or deleted below ``root``. Returns the line."""
+    from click.testing import CliRunner
+
+    from klshuttle.cli import cli
+
+    before = tree(root)
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    line = one_line_error(result.stderr, *words)
+    assert tree(root) == before, "something was written or deleted"
+    return line

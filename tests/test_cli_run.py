@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from grid_scenario import klshuttle
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
 
 def _run(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "klshuttle", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        cwd=cwd,
-        timeout=900,
-    )
+    return klshuttle(*args, cwd=cwd, env=env, timeout=900)
 
 
 @pytest.mark.kaiserslautern

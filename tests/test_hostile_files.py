@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from grid_scenario import grid_scenario, one_line_error, tree
+from grid_scenario import fails_cleanly, grid_scenario
 from klshuttle.cli import cli
 from klshuttle.demand import trips as demand_trips
 from klshuttle.demand.trips import BYTES_PER_REQUEST, check_trip_count
@@ -30,25 +30,15 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
-def _fails(tmp_path: Path, args: list[str], *words: str) -> str:
-    before = tree(tmp_path)
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    line = one_line_error(result.stderr, *words)
-    assert tree(tmp_path) == before, "something was written or deleted"
-    return line
-
-
 # ------------------------------------------------------------- scenario files
 def test_toml_nested_5000_deep(work: Path, tmp_path: Path) -> None:
     (work / "deep.toml").write_text("v = " + "[" * 5000 + "]" * 5000 + "\n")
-    _fails(tmp_path, ["validate", "deep.toml"], "deep.toml", "nested too deeply")
+    fails_cleanly(tmp_path, ["validate", "deep.toml"], "deep.toml", "nested too deeply")
 
 
 def test_toml_nested_deep_in_an_extending_file(work: Path, tmp_path: Path) -> None:
     (work / "deep.toml").write_text('extends = "grid.toml"\nv = ' + "[" * 900 + "]" * 900)
-    _fails(tmp_path, ["run", "deep.toml"], "deep.toml", "nested too deeply")
+    fails_cleanly(tmp_path, ["run", "deep.toml"], "deep.toml", "nested too deeply")
 
 
 def test_set_value_nested_too_deeply(work: Path, tmp_path: Path) -> None:
@@ -61,14 +51,14 @@ def test_set_value_nested_too_deeply(work: Path, tmp_path: Path) -> None:
 def test_scenario_that_is_a_symlink_loop(work: Path, tmp_path: Path, command: str) -> None:
     (work / "a.toml").symlink_to("b.toml")
     (work / "b.toml").symlink_to("a.toml")
-    _fails(tmp_path, [command, "a.toml"], "a.toml", "symbolic link loop")
+    fails_cleanly(tmp_path, [command, "a.toml"], "a.toml", "symbolic link loop")
 
 
 def test_extends_a_symlink_loop(work: Path, tmp_path: Path) -> None:
     (work / "a.toml").symlink_to("b.toml")
     (work / "b.toml").symlink_to("a.toml")
     (work / "x.toml").write_text('extends = "a.toml"\n')
-    _fails(tmp_path, ["validate", "x.toml"], "x.toml", "extends")
+    fails_cleanly(tmp_path, ["validate", "x.toml"], "x.toml", "extends")
 
 
 # ------------------------------------------------------------------ CSV demand
@@ -79,7 +69,9 @@ def test_csv_passengers_out_of_range(work: Path, tmp_path: Path, value: str) -> 
     text[1:] = [row + ",1" for row in text[1:]]
     text[3] = text[3][: text[3].rindex(",")] + "," + value
     (work / "trips.csv").write_text("\n".join(text) + "\n")
-    _fails(tmp_path, ["run", "grid.toml"], "trips.csv", "line 4, column passengers", "1 to 300")
+    fails_cleanly(
+        tmp_path, ["run", "grid.toml"], "trips.csv", "line 4, column passengers", "1 to 300"
+    )
 
 
 # ------------------------------------------------------------------- OD matrix
@@ -126,13 +118,13 @@ def test_zone_files_with_odd_features(
     work: Path, tmp_path: Path, zones: object, words: tuple[str, ...]
 ) -> None:
     _od_scenario(work, zones)
-    _fails(tmp_path, ["run", "od.toml"], "zones.geojson", *words)
+    fails_cleanly(tmp_path, ["run", "od.toml"], "zones.geojson", *words)
 
 
 def test_zone_file_nested_too_deeply(work: Path, tmp_path: Path) -> None:
     _od_scenario(work, None)
     (work / "zones.geojson").write_text("[" * 100_000 + "]" * 100_000)
-    _fails(tmp_path, ["run", "od.toml"], "zones.geojson", "nested too deeply")
+    fails_cleanly(tmp_path, ["run", "od.toml"], "zones.geojson", "nested too deeply")
 
 
 @pytest.mark.parametrize(
@@ -148,7 +140,7 @@ def test_od_matrix_files_that_are_malformed(
     work: Path, tmp_path: Path, matrix: bytes, words: tuple[str, ...]
 ) -> None:
     _od_scenario(work, _collection(_zone("A", 0), _zone("B", 400)), matrix)
-    _fails(tmp_path, ["run", "od.toml"], "od.csv", *words)
+    fails_cleanly(tmp_path, ["run", "od.toml"], "od.csv", *words)
 
 
 def test_od_matrix_well_formed_runs(work: Path) -> None:
@@ -181,7 +173,7 @@ def test_gtfs_feed_with_an_empty_table(work: Path, tmp_path: Path, empty: str) -
         + "riders_per_arrival = 2\n"
         + 'gtfs = { feed = "feed", stop_name = "Gitter", date = "2026-11-02" }\n'
     )
-    _fails(tmp_path, ["run", "feeder.toml"], "feed", empty, "empty")
+    fails_cleanly(tmp_path, ["run", "feeder.toml"], "feed", empty, "empty")
 
 
 # ---------------------------------------------------------------- map caches
@@ -257,7 +249,7 @@ def test_more_trips_than_memory_fail_before_drawing(
         b"origin,destination,trips\nA,B,90000000\n",
     )
     monkeypatch.setattr(demand_trips, "available_memory_bytes", lambda: 2 * 1024**3)
-    line = _fails(tmp_path, ["run", "od.toml"], "od.toml", "matrix_file", "90,000,000 trips")
+    line = fails_cleanly(tmp_path, ["run", "od.toml"], "od.toml", "matrix_file", "90,000,000 trips")
     assert "available" in line
 
 
@@ -269,7 +261,7 @@ def test_fleet_beyond_memory_fails_before_simulating(
     # 36 road nodes, capacity 300: about 21 kB a vehicle; 100,000 need about 2 GB
     monkeypatch.setattr(runner, "available_memory_bytes", lambda: 1024**3)
     for command in ("validate", "run"):
-        _fails(
+        fails_cleanly(
             tmp_path,
             [
                 command,

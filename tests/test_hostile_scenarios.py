@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from grid_scenario import grid_scenario, one_line_error, tree
+from grid_scenario import fails_cleanly, grid_scenario
 from klshuttle.cli import cli
 from klshuttle.errors import ScenarioError
 from klshuttle.scenario import load_scenario, scenario_from_dict
@@ -33,16 +33,6 @@ def grid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _fails_cleanly(tmp_path: Path, args: list[str], *words: str) -> str:
-    before = tree(tmp_path)
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 1, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    line = one_line_error(result.stderr, *words)
-    assert tree(tmp_path) == before, "something was written or deleted"
-    return line
-
-
 # ----------------------------------------------------------------- defect 2
 @pytest.mark.parametrize(
     "name",
@@ -53,7 +43,7 @@ def test_unsafe_scenario_names_are_refused(
     grid: Path, tmp_path: Path, command: str, name: str
 ) -> None:
     # a TOML basic string (JSON's escapes are TOML's): the tab is a real tab
-    line = _fails_cleanly(
+    line = fails_cleanly(
         tmp_path, [command, str(grid), "--set", f"name={json.dumps(name)}"], "name"
     )
     assert line.startswith("error: --set: name:")
@@ -62,7 +52,7 @@ def test_unsafe_scenario_names_are_refused(
 def test_unsafe_name_in_the_file_names_the_file(grid: Path, tmp_path: Path) -> None:
     text = grid.read_text().replace('name = "grid"', 'name = "../../x"')
     grid.write_text(text)
-    _fails_cleanly(tmp_path, ["run", str(grid)], "grid.toml: name:", "'/'")
+    fails_cleanly(tmp_path, ["run", str(grid)], "grid.toml: name:", "'/'")
 
 
 def test_safe_unusual_names_pass(grid: Path) -> None:
@@ -88,7 +78,7 @@ def test_safe_unusual_names_pass(grid: Path) -> None:
 def test_bad_folder_templates_fail_at_load(
     grid: Path, tmp_path: Path, folder: str, what: str
 ) -> None:
-    _fails_cleanly(
+    fails_cleanly(
         tmp_path, ["validate", str(grid), "--set", f"outputs.folder={folder!r}"], "outputs.folder"
     )
     with pytest.raises(ScenarioError, match=r"outputs\.folder") as info:
@@ -117,7 +107,7 @@ def test_escaped_braces_are_kept(grid: Path) -> None:
 def test_tiny_intervals_and_speeds_are_refused(
     grid: Path, tmp_path: Path, key: str, value: str, bound: str
 ) -> None:
-    _fails_cleanly(tmp_path, ["run", str(grid), "--set", f"{key}={value}"], key, bound)
+    fails_cleanly(tmp_path, ["run", str(grid), "--set", f"{key}={value}"], key, bound)
 
 
 # ----------------------------------------------------------------- defect 6
@@ -132,7 +122,7 @@ def test_tiny_intervals_and_speeds_are_refused(
 def test_absurd_sizes_are_refused_by_the_schema(
     grid: Path, tmp_path: Path, key: str, value: str
 ) -> None:
-    _fails_cleanly(tmp_path, ["run", str(grid), "--set", f"{key}={value}"], key, "must be <=")
+    fails_cleanly(tmp_path, ["run", str(grid), "--set", f"{key}={value}"], key, "must be <=")
 
 
 def test_absurd_demand_sizes_are_refused(tmp_path: Path) -> None:
@@ -197,7 +187,7 @@ def test_inf_and_nan_are_refused_except_where_they_mean_no_limit(path: Path) -> 
 
 
 def test_inf_dwell_time_fails_in_one_line(grid: Path, tmp_path: Path) -> None:
-    _fails_cleanly(
+    fails_cleanly(
         tmp_path,
         ["run", str(grid), "--set", "fleet.vehicle.dwell_time_s=inf"],
         "fleet.vehicle.dwell_time_s",
