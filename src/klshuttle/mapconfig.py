@@ -83,19 +83,10 @@ NEVER_DRIVABLE = frozenset(
     }
 )
 
-#: Default road classes: the public street network below trunk roads.
-DEFAULT_ROAD_CLASSES = (
-    "primary",
-    "primary_link",
-    "secondary",
-    "secondary_link",
-    "tertiary",
-    "tertiary_link",
-    "unclassified",
-    "residential",
-    "living_street",
-    "service",
-    "busway",
+#: Default road classes: the public street network below trunk roads (the drivable
+#: classes without trunk roads and untyped ``road`` ways).
+DEFAULT_ROAD_CLASSES = tuple(
+    c for c in DRIVABLE_ROAD_CLASSES if c not in ("trunk", "trunk_link", "road")
 )
 
 #: Speed assumed where a way has no usable ``maxspeed`` tag, km/h. German
