@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from .errors import MapSourceError
 from .mapconfig import MapSource, resolve_map_source
-from .paths import cache_dir, file_sha256
+from .paths import cache_dir, file_sha256, save_to_cache
 
 __all__ = ["OsmRoute", "OsmRouteStop", "load_bus_routes", "read_bus_routes"]
 
@@ -308,11 +308,15 @@ def load_bus_routes(
         try:
             return [_from_json(d) for d in json.loads(cache_file.read_text(encoding="utf-8"))]
         except (OSError, ValueError, KeyError, TypeError):
-            log.warning("ignoring unreadable bus-route cache %s", cache_file)
+            log.warning("rebuilding the unreadable bus-route cache %s", cache_file)
     routes = read_bus_routes(src.path)
     if use_cache:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp")
-        tmp.write_text(json.dumps([_to_json(r) for r in routes]), encoding="utf-8")
-        tmp.replace(cache_file)
+
+        def save(path: Path) -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps([_to_json(r) for r in routes]), encoding="utf-8")
+            tmp.replace(path)
+
+        save_to_cache(save, cache_file, "bus-route")
     return routes
