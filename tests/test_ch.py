@@ -175,3 +175,25 @@ def test_single_node_graph_and_no_pairs() -> None:
     ch = contraction_hierarchy(make_graph(1, []))
     assert ch.distance(0, 0) == 0.0
     assert ch.distances(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).size == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_dense_random_graph_needs_many_shortcuts_per_node(seed: int) -> None:
+    # Nodes with tens of neighbours: contracting one needs hundreds of shortcuts.
+    rng = np.random.default_rng(seed)
+    n = 120
+    edges = [
+        (int(a), int(b), float(t))
+        for a, b, t in zip(
+            rng.integers(0, n, 2400),
+            rng.integers(0, n, 2400),
+            rng.uniform(1.0, 100.0, 2400),
+            strict=True,
+        )
+    ]
+    graph = make_graph(n, edges)
+    ref = dijkstra(to_scipy_csgraph(graph))
+    ch = contraction_hierarchy(graph)
+    o, d = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    got = ch.distances(o.ravel(), d.ravel()).reshape(n, n)
+    np.testing.assert_allclose(got, ref, rtol=1e-12)

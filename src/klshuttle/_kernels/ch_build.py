@@ -172,6 +172,13 @@ def _simulate(
                 max_out = e_w[e]
         e = e_next_out[e]
     n_in = 0
+    ei = in_head[v]
+    while ei >= 0:
+        if not contracted[e_src[ei]]:
+            n_in += 1
+        ei = e_next_in[ei]
+    if n_in * n_out > sc_from.shape[0]:
+        return -1, n_in, n_out  # the caller grows the buffers and asks again
     n_sc = 0
     ei = in_head[v]
     while ei >= 0:
@@ -179,7 +186,6 @@ def _simulate(
         if contracted[u]:
             ei = e_next_in[ei]
             continue
-        n_in += 1
         w_uv = e_w[ei]
         if n_out > 0:
             nt = _witness(
@@ -205,8 +211,6 @@ def _simulate(
                 if w != u and not contracted[w]:
                     via = w_uv + e_w[eo]
                     if not dist[w] <= via:
-                        if n_sc >= sc_from.shape[0]:
-                            return -1, n_in, n_out  # caller grows the buffers and retries
                         sc_from[n_sc] = u
                         sc_to[n_sc] = w
                         sc_w[n_sc] = via
