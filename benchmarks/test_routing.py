@@ -24,7 +24,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from klshuttle import RoadGraph, Router
+from klshuttle.ch import ContractionHierarchy, contraction_hierarchy
+from klshuttle.reference import to_scipy_csgraph
 from klshuttle.routing import all_pairs, single_source
+from tiled import tiled_graph
 
 
 def _info(benchmark: Any, warm: dict[str, Any], what: str, n_calls: int, **extra: Any) -> None:
@@ -202,3 +205,113 @@ def test_all_pairs(
     np.testing.assert_allclose(
         result, router.time_s, rtol=1e-6 if result.dtype == np.float32 else 1e-9
     )
+
+
+# ------------------------------------------------------------ contraction hierarchies
+@pytest.fixture(scope="session")
+def ch(kl_graph: RoadGraph, warm: dict[str, Any]) -> ContractionHierarchy:
+    """The contraction hierarchy of the central graph, built and its kernels compiled."""
+    hierarchy = contraction_hierarchy(kl_graph)
+    hierarchy.distances([0], [1])
+    return hierarchy
+
+
+@pytest.fixture(scope="session")
+def pandana_net(kl_graph: RoadGraph) -> Any:
+    """pandana's contraction hierarchy of the same directed graph and travel times."""
+    import pandana
+    import pandas as pd
+
+    nodes = np.arange(kl_graph.n_nodes)
+    return pandana.Network(
+        pd.Series(kl_graph.x, index=nodes),
+        pd.Series(kl_graph.y, index=nodes),
+        pd.Series(kl_graph.edge_source.astype(np.int64)),
+        pd.Series(kl_graph.indices.astype(np.int64)),
+        pd.DataFrame({"travel_time_s": kl_graph.travel_time_s}),
+        twoway=False,
+    )
+
+
+@pytest.mark.benchmark(group="ch_query")
+@pytest.mark.parametrize("impl", ["klshuttle", "astar", "pandana"])
+def test_ch_query(
+    benchmark: Any,
+    impl: str,
+    ch: ContractionHierarchy,
+    query_router: Router,
+    pandana_net: Any,
+    router: Router,
+    pairs: list[tuple[int, int]],
+    warm: dict[str, Any],
+) -> None:
+    orig = np.array([o for o, _ in pairs], dtype=np.int64)
+    dest = np.array([d for _, d in pairs], dtype=np.int64)
+    runs: dict[str, tuple[Callable[[], Any], str]] = {
+        "klshuttle": (
+            lambda: ch.distances(orig, dest),
+            "klshuttle: ContractionHierarchy.distances(origins, destinations) (batched, parallel)",
+        ),
+        "astar": (
+            lambda: [query_router.travel_time(o, d) for o, d in pairs],
+            "klshuttle today: Router(mode='query', cache_size=0).travel_time(o, d) (A* per pair)",
+        ),
+        "pandana": (
+            lambda: pandana_net.shortest_path_lengths(orig, dest, imp_name="travel_time_s"),
+            "pandana 0.8: Network.shortest_path_lengths(origins, destinations) (batched CH)",
+        ),
+    }
+    run, what = runs[impl]
+    result = np.asarray(benchmark(run), dtype=np.float64)
+    _info(
+        benchmark,
+        warm,
+        f"{what}, {len(pairs)} random pairs",
+        len(pairs),
+        numba_threads=numba.get_num_threads(),
+        ch_build_s=round(ch.build_s, 3),
+        ch_shortcuts=ch.n_shortcuts,
+    )
+    exact = router.time_s[orig, dest].astype(np.float64)
+    if impl == "pandana":  # pandana keeps its weights in lower precision
+        np.testing.assert_allclose(result, exact, rtol=1e-4, atol=0.1)
+    else:
+        np.testing.assert_allclose(result, exact, rtol=1e-6)  # the table is float32
+
+
+@pytest.fixture(scope="session")
+def tiled(kl_graph: RoadGraph) -> RoadGraph:
+    """The central graph tiled 5 x 5 (about 48,000 nodes)."""
+    return tiled_graph(kl_graph, 5, 5)
+
+
+@pytest.mark.benchmark(group="ch_tiled")
+@pytest.mark.parametrize("impl", ["klshuttle", "scipy"])
+def test_ch_tiled(benchmark: Any, impl: str, tiled: RoadGraph, warm: dict[str, Any]) -> None:
+    """CH on the city-scale graph: 1,000 pairs vs scipy's Dijkstra from 5 of the sources."""
+    hierarchy = contraction_hierarchy(tiled)
+    rng = np.random.default_rng(20240611)
+    orig, dest = rng.integers(0, tiled.n_nodes, size=(2, 1000))
+    csg = to_scipy_csgraph(tiled)
+    if impl == "klshuttle":
+        result = benchmark(lambda: hierarchy.distances(orig, dest))
+        what = "klshuttle: CH distances of 1,000 random pairs"
+    else:
+        benchmark(lambda: dijkstra(csg, indices=orig[:5]))
+        what = "scipy: one-to-all Dijkstra from 5 sources (for scale)"
+        result = hierarchy.distances(orig, dest)
+    _info(
+        benchmark,
+        warm,
+        what,
+        1000 if impl == "klshuttle" else 5,
+        n_nodes=tiled.n_nodes,
+        ch_build_s=round(hierarchy.build_s, 3),
+        ch_shortcuts=hierarchy.n_shortcuts,
+    )
+    # Every pair of 20 sampled sources equals Dijkstra's answer.
+    ref = dijkstra(csg, indices=orig[:20])
+    np.testing.assert_allclose(result[:20], ref[np.arange(20), dest[:20]], rtol=1e-12)
+    n = tiled.n_nodes
+    full = hierarchy.distances(np.repeat(orig[:20], n), np.tile(np.arange(n), 20))
+    np.testing.assert_allclose(full.reshape(20, n), ref, rtol=1e-12)

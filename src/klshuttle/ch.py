@@ -34,7 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._kernels.ch_build import contract
 from ._kernels.ch_query import distances as _distances_kernel
-from ._kernels.ch_query import make_workspace, query, query_path
+from ._kernels.ch_query import distances_serial, make_workspace, query, query_path
 from .errors import RoutingError
 from .graph import RoadGraph
 from .kernelgraph import Weight, kernel_graph
@@ -42,6 +42,7 @@ from .shortest_paths import frozen, node_index, node_indices
 
 __all__ = [
     "HOP_LIMIT",
+    "PARALLEL_MIN_PAIRS",
     "SETTLE_LIMIT",
     "ContractionHierarchy",
     "contraction_hierarchy",
@@ -51,6 +52,11 @@ __all__ = [
 SETTLE_LIMIT = 500
 #: ... or at paths of this many edges (either only adds shortcuts, never errors).
 HOP_LIMIT = 16
+#: Batches of at least this many pairs run on all numba threads. A query takes
+#: a few microseconds, so a smaller batch gains less from a second thread than
+#: it loses to starting the threads and waiting for them on a shared machine
+#: (1,000 pairs at load 6 on 2 cores: 9 ms in one thread, 16 ms in two).
+PARALLEL_MIN_PAIRS = 20_000
 
 
 def _csr(
@@ -129,7 +135,9 @@ class ContractionHierarchy:
         return float(dist), edges
 
     def distances(self, origins: ArrayLike, destinations: ArrayLike) -> NDArray[np.float64]:
-        """Shortest distances of many pairs ``(origins[i], destinations[i])``, in parallel.
+        """Shortest distances of many pairs ``(origins[i], destinations[i])``.
+
+        Batches of :data:`PARALLEL_MIN_PAIRS` pairs or more run in parallel.
 
         Parameters
         ----------
@@ -146,6 +154,8 @@ class ContractionHierarchy:
         if o.shape != d.shape:
             raise RoutingError(f"origins and destinations differ in length ({o.size} and {d.size})")
         r = self.rank.astype(np.int64)
+        if o.size < PARALLEL_MIN_PAIRS:
+            return distances_serial(*self._up, *self._down, r[o], r[d], self._ws())
         # A few chunks per thread: numba hands them out as threads free up.
         n_chunks = 4 * numba.get_num_threads()
         return _distances_kernel(*self._up, *self._down, r[o], r[d], n_chunks)

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from . import njit, njit_parallel
 from .heap import heap_pop, heap_push
 
-__all__ = ["distances", "make_workspace", "query", "query_path", "unpack"]
+__all__ = ["distances", "distances_serial", "make_workspace", "query", "query_path", "unpack"]
 
 # Workspace: (df, db float64[n], pf, pb int64[n] hierarchy edge into each node,
 # touched_f, touched_b int32[n], hkf, hkb float64[m + 2], hnf, hnb int32[m + 2]).
@@ -283,4 +283,28 @@ def distances(
                 up_indptr, up_head, up_w, up_edge, dn_indptr, dn_head, dn_w, dn_edge,
                 sources[i], targets[i], ws, False,
             )[0]  # fmt: skip
+    return out
+
+
+@njit
+def distances_serial(
+    up_indptr: NDArray[np.int64],
+    up_head: NDArray[np.int32],
+    up_w: NDArray[np.float64],
+    up_edge: NDArray[np.int64],
+    dn_indptr: NDArray[np.int64],
+    dn_head: NDArray[np.int32],
+    dn_w: NDArray[np.float64],
+    dn_edge: NDArray[np.int64],
+    sources: NDArray[np.int64],
+    targets: NDArray[np.int64],
+    ws: tuple,
+) -> NDArray[np.float64]:
+    """Distances of many pairs (rank space) in one thread, in the clean workspace ``ws``."""
+    out = np.empty(sources.shape[0], dtype=np.float64)
+    for i in range(sources.shape[0]):
+        out[i] = query(
+            up_indptr, up_head, up_w, up_edge, dn_indptr, dn_head, dn_w, dn_edge,
+            sources[i], targets[i], ws, False,
+        )[0]  # fmt: skip
     return out
