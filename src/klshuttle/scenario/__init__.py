@@ -85,6 +85,7 @@ from .outputs import OUTPUT_KINDS, OutputsSpec
 from .privacy import PrivacySpec
 from .service import (
     LineSpec,
+    ViaSpec,
     NamedStops,
     OnDemandSpec,
     OsmStops,
@@ -117,6 +118,7 @@ __all__ = [
     "GtfsSpec",
     "LandUseSpec",
     "LineSpec",
+    "ViaSpec",
     "Location",
     "MapSpec",
     "NamedStops",
