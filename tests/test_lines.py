@@ -202,7 +202,7 @@ def test_line_rides_through_a_terminal_take_the_shortest_ride() -> None:
         "T",
         stops,
         deps,
-        {},
+        {"forward": np.array([20.0, 20.0, 20.0]), "backward": np.array([10.0, 20.0, 20.0])},
         {"forward": 60.0, "backward": 50.0},
         0.0,
         1,
@@ -214,6 +214,8 @@ def test_line_rides_through_a_terminal_take_the_shortest_ride() -> None:
     (pat,) = ln.patterns()
     assert pat.stops.tolist() == [0, 1, 2, 3, 4, 1, 0]
     assert pat.run_time_s == pytest.approx(60.0 + 5.0 + 50.0)  # one dwell at the terminal
+    # arrivals: driving 20, 20, 20, 10, 20, 20 plus 5 s at each stop passed
+    assert pat.arrival_offsets_s(5.0).tolist() == [0, 20, 45, 70, 85, 110, 135]
     pick = np.array([2, 1, 0, 4], dtype=np.int32)
     drop = np.array([4, 0, 1, 2], dtype=np.int32)
     a = StopAssignment(

@@ -54,6 +54,8 @@ class TripPattern:
         Departures from the first stop.
     run_time_s
         Driving plus the fixed dwell at intermediate stops.
+    segment_time_s : float64
+        Driving time of each segment (halt to halt).
     """
 
     label: str
@@ -62,6 +64,14 @@ class TripPattern:
     waypoints: tuple[NDArray[np.int32], ...]
     departures_s: NDArray[np.float64]
     run_time_s: float
+    segment_time_s: NDArray[np.float64]
+
+    def arrival_offsets_s(self, dwell_s: float) -> NDArray[np.float64]:
+        """Time from departure to the arrival at each stop, with the fixed dwell
+        at every intermediate stop passed before it."""
+        seg = np.asarray(self.segment_time_s, dtype=np.float64)
+        k = np.arange(len(seg) + 1)
+        return np.concatenate(([0.0], np.cumsum(seg))) + dwell_s * np.maximum(k - 1, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,23 +167,33 @@ class Line:
         if not self.through:
             return tuple(
                 TripPattern(
-                    d, self.stops[d], nodes(d), ways(d), self.departures_s[d], self.run_time_s[d]
+                    d,
+                    self.stops[d],
+                    nodes(d),
+                    ways(d),
+                    self.departures_s[d],
+                    self.run_time_s[d],
+                    np.asarray(self.segment_time_s.get(d, np.zeros(len(self.stops[d]) - 1))),
                 )
                 for d in self.directions
             )
         f, b = self.stops["forward"], self.stops["backward"]
         nf, nb = nodes("forward"), nodes("backward")
         wf, wb = ways("forward"), ways("backward")
+        sf = np.asarray(self.segment_time_s["forward"], dtype=np.float64)
+        sb = np.asarray(self.segment_time_s["backward"], dtype=np.float64)
         if int(f[-1]) == int(b[0]):
             # one halt at the far terminal; the vehicle turns to the return halt
             turn = np.array([int(nb[0])] if nb[0] != nf[-1] else [], dtype=np.int32)
             stops = np.concatenate([f, b[1:]])
             halts = np.concatenate([nf, nb[1:]])
             waypoints = (*wf, np.concatenate([turn, wb[0]]).astype(np.int32), *wb[1:])
+            seg = np.concatenate([sf, [self.turn_time_s + sb[0]], sb[1:]])
         else:
             stops = np.concatenate([f, b])
             halts = np.concatenate([nf, nb])
             waypoints = (*wf, np.empty(0, np.int32), *wb)
+            seg = np.concatenate([sf, [self.turn_time_s], sb])
         run = self.run_time_s["forward"] + self.through_extra_s + self.run_time_s["backward"]
         return (
             TripPattern(
@@ -183,6 +203,7 @@ class Line:
                 waypoints,
                 self.departures_s["forward"],
                 run,
+                seg.astype(np.float64),
             ),
         )
 
