@@ -170,3 +170,46 @@ def test_coverage_never_falls_when_a_stop_is_added(day) -> None:  # type: ignore
     assert got[-1] == pytest.approx(every)
     assert got[0] < got[-1]
 
+
+@pytest.mark.kaiserslautern
+def test_line_timetable_aligned_to_trains_at_the_hub(kl_env: Path) -> None:
+    """A feeder model at the Hauptbahnhof with two trains an hour: the planned
+    departures reach the station no later than each train minus the transfer
+    time, and the first trip after each arriving train leaves no earlier than
+    its arrival plus the transfer time; waits checked from the departures."""
+    from klshuttle.planning.lineplan import plan_lines
+
+    deps = [f"{h:02d}:{m:02d}" for h in range(7, 20) for m in (12, 42)]
+    arrs = [f"{h:02d}:{m:02d}" for h in range(7, 20) for m in (20, 50)]
+    feeder = {
+        "type": "feeder",
+        "name": "rail",
+        "hub": "Hauptbahnhof",
+        "trains": {"departures": deps, "arrivals": arrs},
+        "riders_per_departure": 2,
+        "riders_per_arrival": 2,
+    }
+    sc = load_scenario(SCENARIO)
+    models = [m.model_dump(mode="python") for m in sc.demand.models] + [feeder]
+    sc = load_scenario(SCENARIO, overrides={"demand.models": models})
+    plan = plan_lines(sc)
+    (rep,) = plan.report["lines"]
+    t = rep["trains"]
+    assert t["hub"] == "Hauptbahnhof" and t["trains"] == 2 * len(deps)
+    (line,) = plan.resolved.lines
+    (pat,) = line.patterns()
+    dwell = sc.fleet.vehicle.dwell_time_s
+    at_hub = pat.departures_s + pat.arrival_offsets_s(dwell)[-1]
+    from_hub = pat.departures_s
+    transfer = 300.0
+    missed, wait = 0, 0.0
+    for d in (float(x[:2]) * 3600 + float(x[3:]) * 60 for x in deps):
+        ok = at_hub[at_hub <= d - transfer + 1e-9]
+        missed += len(ok) == 0
+        wait += (d - transfer - ok.max()) if len(ok) else 0.0
+    for a in (float(x[:2]) * 3600 + float(x[3:]) * 60 for x in arrs):
+        ok = from_hub[from_hub >= a + transfer - 1e-9]
+        missed += len(ok) == 0
+        wait += (ok.min() - a - transfer) if len(ok) else 0.0
+    assert missed == t["missed"] == 0
+    assert wait / (2 * len(deps)) == pytest.approx(t["mean_wait_s"])

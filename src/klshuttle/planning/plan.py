@@ -52,11 +52,13 @@ def plan_osm_line(
     relations: list[int] | None = None,
     headway_s: float = 600.0,
     layover_s: float = 300.0,
+    through_running: bool = False,
 ) -> Plan:
     """Today's bus line ``ref`` as mapped, as a line scenario on ``scenario``'s map and demand.
 
     The stops are the route relations' stops; the fleet is what the timetable
-    needs.
+    needs. With ``through_running`` riders stay aboard through the far
+    terminal (the outbound relation's last stop).
     """
     from ..osmroutes import load_bus_routes
 
@@ -69,6 +71,7 @@ def plan_osm_line(
         headway_s=headway_s,
         layover_s=layover_s,
         both_directions=both,
+        through_running=through_running and both,
     )
     rels = select_relations(spec, "--from-osm-route", routes)
     names: list[str] = []
