@@ -103,3 +103,35 @@ def test_plan_lines_writes_timetable_and_fleet_that_run_unchanged(
     assert len(sc.service.lines[0].departures or []) == line["departures"]
     run = _run("run", str(toml), "--out", "day", "--no-progress", env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
+    # the report of a run of the plan, unchanged, says how it was planned
+    page = (tmp_path / "day" / "public" / "report.html").read_text(encoding="utf-8")
+    assert "How this service was planned" in page and "busiest segment" in page
+    de = _run(
+        "run",
+        str(toml),
+        "--out",
+        "de",
+        "--no-progress",
+        "--set",
+        'outputs.lang="de"',
+        env=env,
+        cwd=tmp_path,
+    )
+    assert de.returncode == 0, de.stderr
+    page = (tmp_path / "de" / "public" / "report.html").read_text(encoding="utf-8")
+    assert "Wie dieses Angebot geplant wurde" in page and "Spitze" in page
+    # a changed scenario is no longer the plan: no planning section
+    other = _run(
+        "run",
+        str(toml),
+        "--out",
+        "other",
+        "--no-progress",
+        "--set",
+        "demand.seed=2",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert other.returncode == 0, other.stderr
+    page = (tmp_path / "other" / "public" / "report.html").read_text(encoding="utf-8")
+    assert "How this service was planned" not in page

@@ -268,8 +268,12 @@ def write_plan(plan: Plan, out: Path) -> Path:
         )
         write_geojson(_stop_features(plan.resolved), tmp / "stops.geojson")
         write_geojson(_route_features(plan.resolved), tmp / "routes.geojson")
+        # the run id ties the plan to the scenario as written: the report of a
+        # run of it, unchanged, shows the plan
+        me = {"name": plan.scenario.name, "run_id": plan.scenario.run_id()}
         (tmp / "plan.json").write_text(
-            json.dumps(plan.report, indent=1, sort_keys=True, default=float) + "\n",
+            json.dumps({**plan.report, "scenario": me}, indent=1, sort_keys=True, default=float)
+            + "\n",
             encoding="utf-8",
         )
         if plan.fleet is not None:
