@@ -85,13 +85,13 @@ from .outputs import OUTPUT_KINDS, OutputsSpec
 from .privacy import PrivacySpec
 from .service import (
     LineSpec,
-    ViaSpec,
     NamedStops,
     OnDemandSpec,
     OsmStops,
     PointStops,
     ServiceSpec,
     StopsSpec,
+    ViaSpec,
     VirtualStops,
 )
 from .spec import Scenario
@@ -118,7 +118,6 @@ __all__ = [
     "GtfsSpec",
     "LandUseSpec",
     "LineSpec",
-    "ViaSpec",
     "Location",
     "MapSpec",
     "NamedStops",
@@ -145,6 +144,7 @@ __all__ = [
     "TimeWindow",
     "TrainTimes",
     "VehicleSpec",
+    "ViaSpec",
     "VirtualStops",
     "ZoneSpec",
     "display_path",
