@@ -68,7 +68,70 @@ def test_plan_stops_and_fleet_for_on_demand(kl_osm, kl_cache, kl_graph, tmp_path
     assert run.returncode == 0, run.stderr
 
 
-def test_plan_line_scenario_without_route_is_a_usage_error(tmp_path: Path) -> None:
-    proc = _run("plan", str(SCENARIOS / "trippstadter-line.toml"), env={}, cwd=tmp_path)
-    assert proc.returncode == 2 and "--from-osm-route" in proc.stderr
+def test_plan_stops_of_a_line_scenario_is_a_usage_error(tmp_path: Path) -> None:
+    scenario = str(SCENARIOS / "trippstadter-line.toml")
+    proc = _run("plan", scenario, "--stop-budget", "5", env={}, cwd=tmp_path)
+    assert proc.returncode == 2 and "on-demand scenario" in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.kaiserslautern
+def test_plan_lines_writes_timetable_and_fleet_that_run_unchanged(
+    kl_osm, kl_cache, kl_graph, tmp_path: Path
+) -> None:
+    env = {"KLSHUTTLE_OSM": str(kl_osm), "KLSHUTTLE_CACHE_DIR": str(kl_cache)}
+    proc = _run(
+        "plan", str(SCENARIOS / "trippstadter-line.toml"), "--out", "p", env=env, cwd=tmp_path
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "p"
+    report = json.loads((out / "plan.json").read_text())
+    (line,) = report["lines"]
+    assert line["through_running"] and "route" not in line  # an OSM route keeps its order
+    peak = min(p["headway_s"] for p in line["periods"])
+    assert all(p["headway_s"] <= 1800.0 for p in line["periods"])
+    # each period's headway carries its busiest hour at 80 % of the seats
+    for p in line["periods"]:
+        assert p["busiest_load_pax_h"] * p["headway_s"] <= 3600 * line["capacity"] * 0.8 + 1e-6
+    # the vehicles the timetable needs: at least round trip / peak headway
+    assert line["vehicles"] >= line["vehicles_by_headway"] == -(-line["round_trip_s"] // peak)
+    toml = out / "trippstadter-line-planned.toml"
+    from klshuttle import load_scenario
+
+    sc = load_scenario(toml)
+    assert sc.fleet.vehicles == line["vehicles"]
+    assert len(sc.service.lines[0].departures or []) == line["departures"]
+    run = _run("run", str(toml), "--out", "day", "--no-progress", env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    # the report of a run of the plan, unchanged, says how it was planned
+    page = (tmp_path / "day" / "public" / "report.html").read_text(encoding="utf-8")
+    assert "How this service was planned" in page and "busiest segment" in page
+    de = _run(
+        "run",
+        str(toml),
+        "--out",
+        "de",
+        "--no-progress",
+        "--set",
+        'outputs.lang="de"',
+        env=env,
+        cwd=tmp_path,
+    )
+    assert de.returncode == 0, de.stderr
+    page = (tmp_path / "de" / "public" / "report.html").read_text(encoding="utf-8")
+    assert "Wie dieses Angebot geplant wurde" in page and "Spitze" in page
+    # a changed scenario is no longer the plan: no planning section
+    other = _run(
+        "run",
+        str(toml),
+        "--out",
+        "other",
+        "--no-progress",
+        "--set",
+        "demand.seed=2",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert other.returncode == 0, other.stderr
+    page = (tmp_path / "other" / "public" / "report.html").read_text(encoding="utf-8")
+    assert "How this service was planned" not in page

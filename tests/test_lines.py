@@ -186,6 +186,83 @@ def test_line_rides_by_hand() -> None:
     assert rides.alight.tolist() == [2, 2, -1, -1, 2, 3, -1]
 
 
+def test_line_rides_through_a_terminal_take_the_shortest_ride() -> None:
+    """A through-running line 0-1-2-3 out, 3-4-1-0 back, as one trip
+    0,1,2,3,4,1,0 (stop 3 is the far terminal, halted at once). Worked by hand:
+    2 -> 4 rides through the terminal (positions 2 -> 4); 1 -> 0 boards at the
+    second visit of 1 (5 -> 6, not 1 -> 6); 0 -> 1 alights at the first visit
+    (0 -> 1); 4 -> 2 has no ride (2 comes only before 4)."""
+    stops = {
+        "forward": np.array([0, 1, 2, 3], np.int32),
+        "backward": np.array([3, 4, 1, 0], np.int32),
+    }
+    nodes = {d: s + 10 for d, s in stops.items()}
+    deps = {"forward": np.array([0.0]), "backward": np.array([100.0])}
+    ln = Line(
+        "T",
+        stops,
+        deps,
+        {"forward": np.array([20.0, 20.0, 20.0]), "backward": np.array([10.0, 20.0, 20.0])},
+        {"forward": 60.0, "backward": 50.0},
+        0.0,
+        1,
+        1,
+        nodes,
+        through=True,
+        dwell_s=5.0,
+    )
+    (pat,) = ln.patterns()
+    assert pat.stops.tolist() == [0, 1, 2, 3, 4, 1, 0]
+    assert pat.run_time_s == pytest.approx(60.0 + 5.0 + 50.0)  # one dwell at the terminal
+    # arrivals: driving 20, 20, 20, 10, 20, 20 plus 5 s at each stop passed
+    assert pat.arrival_offsets_s(5.0).tolist() == [0, 20, 45, 70, 85, 110, 135]
+    pick = np.array([2, 1, 0, 4], dtype=np.int32)
+    drop = np.array([4, 0, 1, 2], dtype=np.int32)
+    a = StopAssignment(
+        pick, drop, np.zeros(4), np.zeros(4), np.full(4, "", dtype="<U16"), 400.0, 1.3
+    )
+    rides = line_rides(a, [ln], 5)
+    assert rides.routes == ((0, "through"),)
+    assert rides.route.tolist() == [0, 0, 0, -1]
+    assert rides.board.tolist() == [2, 5, 0, -1]
+    assert rides.alight.tolist() == [4, 6, 1, -1]
+
+
+@pytest.mark.kaiserslautern
+def test_via_point_and_street_pass_where_the_planner_pins_them(kl_env: Path) -> None:
+    """A via point is a waypoint of its segment (out) and of the mirrored
+    segment (back); the segment time is the fastest path through it (networkx)."""
+    corridor = ["Hauptbahnhof", "Post", "Trippstadter Straße"]
+    via = [
+        {"after": "Post", "lon": 7.7635, "lat": 49.4395},
+        {"after": "Hauptbahnhof", "street": "Glockenstraße"},
+    ]
+    spec = {"name": "T", "stops": corridor, "via": via, "headway_s": 600.0, "layover_s": 300.0}
+    sc = load_scenario(
+        SCENARIOS / "trippstadter-line.toml",
+        overrides={"service.lines": [spec], "fleet.vehicles": 8},
+    )
+    res = resolve(sc, demand=False)
+    (line,) = res.lines
+    g, stops = res.graph, res.stops
+    w_point = int(np.asarray(g.nearest_nodes([7.7635], [49.4395])[0])[0])
+    assert line.waypoints["forward"][1].tolist() == [w_point]
+    assert line.waypoints["backward"][0].tolist() == [w_point]
+    (w_street,) = line.waypoints["forward"][0].tolist()
+    named = g.edges_named("Glockenstraße")
+    assert w_street in set(g.edge_source[named].tolist()) | set(g.indices[named].tolist())
+    G = nx.DiGraph()
+    for k in range(g.n_edges):
+        u, v, w = int(g.edge_source[k]), int(g.indices[k]), float(g.travel_time_s[k])
+        if not G.has_edge(u, v) or G[u][v]["w"] > w:
+            G.add_edge(u, v, w=w)
+    a, b = (int(x) for x in stops.node[line.stops["forward"][1:3]])
+    want = nx.shortest_path_length(G, a, w_point, weight="w") + nx.shortest_path_length(
+        G, w_point, b, weight="w"
+    )
+    assert line.segment_time_s["forward"][1] == pytest.approx(want)
+
+
 @pytest.mark.kaiserslautern
 def test_line_rides_on_line_116(kl_env: Path) -> None:
     res = resolve(load_scenario(SCENARIOS / "line-116.toml"))

@@ -110,18 +110,19 @@ def test_line_scenario_follows_its_timetable(runs) -> None:
     ev = res.events
     line = res.resolved.lines[0]
     legs = res.log.legs
-    for direction in line.directions:
+    for pat in line.patterns():
         # where the vehicles halt (line 116: on the direction's carriageway), and
-        # the first point they drive to (a waypoint or the second halt)
-        nodes = line.stop_nodes[direction]
-        first_way = line.waypoints[direction][0]
+        # the first point they drive to (a waypoint or the second halt); line 116
+        # runs out and back as one trip (through the Uni Ost terminal)
+        nodes = pat.stop_nodes
+        first_way = pat.waypoints[0]
         nodes = [nodes[0], first_way[0] if len(first_way) else nodes[1]]
         assert nodes[0] != nodes[1]
         # every scheduled trip ran, each leaving its first stop at or after its time
         first = np.sort(
             legs["t0_s"][(legs["from_node"] == nodes[0]) & (legs["to_node"] == nodes[1])]
         )
-        scheduled = np.sort(line.departures_s[direction])
+        scheduled = np.sort(pat.departures_s)
         assert len(first) == len(scheduled)
         assert np.all(first >= scheduled - 1e-9)
     assert ev["event"].eq("depart").any()
@@ -130,7 +131,11 @@ def test_line_scenario_follows_its_timetable(runs) -> None:
     tr = res.log.trips
     riding = np.asarray(tr.pre_reason) == 0
     assert np.all(np.asarray(tr.max_wait_s)[riding] >= 600.0)
-    assert res.kpis["served_share"] > 0.9, res.kpis["rejections"]
+    # of the riders line 116 carries in one ride (out, back, or on through Uni
+    # Ost), almost all are served; the others ride against its loop
+    t = res.trips[res.trips["reject_reason"] != "no_line_connection"]
+    assert (t["status"] == "served").mean() > 0.95, res.kpis["rejections"]
+    assert res.kpis["served_share"] > 0.8, res.kpis["rejections"]
     served = res.trips[res.trips["status"] == "served"]
     assert not served.empty and (served["pickup_stop"] != "").all()
 

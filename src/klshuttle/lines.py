@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +24,54 @@ from .places import normalize_name, suggest
 from .scenario import LineSpec, Scenario, format_time
 from .stops import StopAssignment, Stops
 
-__all__ = ["Line", "LineRides", "build_line", "check_fleet", "line_rides", "select_relations"]
+__all__ = [
+    "Line",
+    "LineRides",
+    "TripPattern",
+    "build_line",
+    "check_fleet",
+    "line_rides",
+    "select_relations",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class TripPattern:
+    """What one scheduled trip of a line serves: a direction, or out and back
+    as one trip on a through-running line.
+
+    Attributes
+    ----------
+    label
+        ``"forward"``, ``"backward"`` or ``"through"``.
+    stops : int32
+        Stop indices in travel order.
+    stop_nodes : int32
+        Graph node of each halt.
+    waypoints
+        Per segment, the nodes passed between two halts.
+    departures_s : float64
+        Departures from the first stop.
+    run_time_s
+        Driving plus the fixed dwell at intermediate stops.
+    segment_time_s : float64
+        Driving time of each segment (halt to halt).
+    """
+
+    label: str
+    stops: NDArray[np.int32]
+    stop_nodes: NDArray[np.int32]
+    waypoints: tuple[NDArray[np.int32], ...]
+    departures_s: NDArray[np.float64]
+    run_time_s: float
+    segment_time_s: NDArray[np.float64]
+
+    def arrival_offsets_s(self, dwell_s: float) -> NDArray[np.float64]:
+        """Time from departure to the arrival at each stop, with the fixed dwell
+        at every intermediate stop passed before it."""
+        seg = np.asarray(self.segment_time_s, dtype=np.float64)
+        k = np.arange(len(seg) + 1)
+        return np.concatenate(([0.0], np.cumsum(seg))) + dwell_s * np.maximum(k - 1, 0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +114,10 @@ class Line:
         The route relations followed, forward then backward (empty: none).
     off_route_m
         Per direction, metres of the path off the relation's ways.
+    through
+        Whether a trip runs out and back as one (riders stay aboard through
+        the far terminal); ``turn_time_s`` is the drive from the last halt
+        out to the first halt back.
     """
 
     name: str
@@ -81,14 +133,82 @@ class Line:
     path_edges: dict[str, NDArray[np.int64]] = field(default_factory=dict)
     osm_relations: tuple[int, ...] = ()
     off_route_m: dict[str, float] = field(default_factory=dict)
+    through: bool = False
+    turn_time_s: float = 0.0
+    dwell_s: float = 0.0
 
     @property
     def directions(self) -> tuple[str, ...]:
         """``("forward",)`` or ``("forward", "backward")``."""
         return tuple(self.stops)
 
+    @property
+    def through_extra_s(self) -> float:
+        """On a through-running line, the time between the outbound run and
+        the return run: the dwell at the far terminal (two when the two
+        directions end and start at different stops) and the turn."""
+        if not self.through:
+            return 0.0
+        merged = int(self.stops["forward"][-1]) == int(self.stops["backward"][0])
+        return self.dwell_s * (1 if merged else 2) + self.turn_time_s
 
-def _segment_times(graph: RoadGraph, nodes: NDArray[np.int32]) -> NDArray[np.float64]:
+    def patterns(self) -> tuple[TripPattern, ...]:
+        """The trips the simulator runs: each direction, or one through trip."""
+
+        def nodes(d: str) -> NDArray[np.int32]:
+            # (a Line built by hand without halts: -1, unknown)
+            fill = np.full(len(self.stops[d]), -1, dtype=np.int32)
+            return np.asarray(self.stop_nodes.get(d, fill), dtype=np.int32)
+
+        def ways(d: str) -> tuple[NDArray[np.int32], ...]:
+            w = self.waypoints.get(d, ())
+            return w if w else tuple(np.empty(0, np.int32) for _ in range(len(self.stops[d]) - 1))
+
+        if not self.through:
+            return tuple(
+                TripPattern(
+                    d,
+                    self.stops[d],
+                    nodes(d),
+                    ways(d),
+                    self.departures_s[d],
+                    self.run_time_s[d],
+                    np.asarray(self.segment_time_s.get(d, np.zeros(len(self.stops[d]) - 1))),
+                )
+                for d in self.directions
+            )
+        f, b = self.stops["forward"], self.stops["backward"]
+        nf, nb = nodes("forward"), nodes("backward")
+        wf, wb = ways("forward"), ways("backward")
+        sf = np.asarray(self.segment_time_s["forward"], dtype=np.float64)
+        sb = np.asarray(self.segment_time_s["backward"], dtype=np.float64)
+        if int(f[-1]) == int(b[0]):
+            # one halt at the far terminal; the vehicle turns to the return halt
+            turn = np.array([int(nb[0])] if nb[0] != nf[-1] else [], dtype=np.int32)
+            stops = np.concatenate([f, b[1:]])
+            halts = np.concatenate([nf, nb[1:]])
+            waypoints = (*wf, np.concatenate([turn, wb[0]]).astype(np.int32), *wb[1:])
+            seg = np.concatenate([sf, [self.turn_time_s + sb[0]], sb[1:]])
+        else:
+            stops = np.concatenate([f, b])
+            halts = np.concatenate([nf, nb])
+            waypoints = (*wf, np.empty(0, np.int32), *wb)
+            seg = np.concatenate([sf, [self.turn_time_s], sb])
+        run = self.run_time_s["forward"] + self.through_extra_s + self.run_time_s["backward"]
+        return (
+            TripPattern(
+                "through",
+                stops.astype(np.int32),
+                halts.astype(np.int32),
+                waypoints,
+                self.departures_s["forward"],
+                run,
+                seg.astype(np.float64),
+            ),
+        )
+
+
+def _segment_times(graph: RoadGraph, nodes: NDArray[np.integer[Any]]) -> NDArray[np.float64]:
     from .routing import pair_costs
 
     return pair_costs(graph, nodes[:-1], nodes[1:], weight="travel_time_s")
@@ -253,18 +373,36 @@ def build_line(
         seqs["forward"] = fwd
         if spec.both_directions:
             seqs["backward"] = fwd[::-1].copy()
+        via_f = _via_nodes(spec, where, stops, graph, fwd)
         for d, sq in seqs.items():
-            t = _segment_times(graph, stops.node[sq])
+            n_seg = len(sq) - 1
+            if d == "forward":
+                ways[d] = tuple(np.array(v, dtype=np.int32) for v in via_f)
+            else:
+                ways[d] = tuple(np.array(v[::-1], dtype=np.int32) for v in via_f[::-1])
+            halts[d] = stops.node[sq].astype(np.int32)
+            t = np.zeros(n_seg)
+            for k in range(n_seg):
+                pts = np.array([halts[d][k], *ways[d][k], halts[d][k + 1]], dtype=np.int64)
+                t[k] = float(_segment_times(graph, pts).sum())
             if not np.all(np.isfinite(t)):
                 j = int(np.flatnonzero(~np.isfinite(t))[0])
                 raise ScenarioError(
                     f"{where}: no road path from {str(stops.name[sq[j]])!r} to {str(stops.name[sq[j + 1]])!r}"
                 )
             seg[d] = t
-            halts[d] = stops.node[sq].astype(np.int32)
-            ways[d] = tuple(np.empty(0, dtype=np.int32) for _ in range(len(sq) - 1))
     for d, sq in seqs.items():
         run[d] = float(seg[d].sum() + dwell * (len(sq) - 2))
+    turn = extra = 0.0
+    if spec.through_running:
+        a, b = int(halts["forward"][-1]), int(halts["backward"][0])
+        turn = float(_segment_times(graph, np.array([a, b], dtype=np.int32))[0]) if a != b else 0.0
+        if not np.isfinite(turn):
+            raise ScenarioError(
+                f"{where}.through_running: no road path from the outbound to the return terminal"
+            )
+        merged = int(seqs["forward"][-1]) == int(seqs["backward"][0])
+        extra = dwell * (1 if merged else 2) + turn
     hours = scenario.fleet.vehicle.operating_hours
     if spec.departures is not None:
         fwd_dep = np.array(spec.departures, dtype=np.float64)
@@ -272,6 +410,8 @@ def build_line(
         first = hours.start if spec.first is None else spec.first
         # default last departure: the trip (and the return trip) ends by closing time
         back = run.get("backward", 0.0) + (spec.layover_s if spec.both_directions else 0.0)
+        if spec.through_running:
+            back = extra + run["backward"]
         last = (hours.end - run["forward"] - back) if spec.last is None else spec.last
         if last < first:
             raise ScenarioError(
@@ -282,7 +422,10 @@ def build_line(
         fwd_dep = np.arange(first, last + 1e-6, spec.headway_s, dtype=np.float64)
     deps = {"forward": fwd_dep}
     if spec.both_directions:
-        if spec.return_departures is not None:
+        if spec.through_running:
+            # riders stay aboard: the return leaves after the dwell at the far terminal
+            deps["backward"] = fwd_dep + run["forward"] + extra
+        elif spec.return_departures is not None:
             deps["backward"] = np.array(spec.return_departures, dtype=np.float64)
         else:
             # the return trip leaves after the run and the layover, on a whole minute
@@ -299,6 +442,8 @@ def build_line(
     # to take as long as the forward run).
     back_run = run.get("backward", run["forward"])
     cycle = run["forward"] + spec.layover_s + back_run + spec.layover_s
+    if spec.through_running:
+        cycle = run["forward"] + extra + back_run + spec.layover_s
     if spec.both_directions and spec.return_departures is not None:
         starts = np.concatenate([deps["forward"], deps["backward"]])
         ends = np.concatenate(
@@ -330,7 +475,43 @@ def build_line(
         path_edges=path,
         osm_relations=rel_ids,
         off_route_m=off,
+        through=spec.through_running,
+        turn_time_s=turn,
+        dwell_s=dwell,
     )
+
+
+def _via_nodes(
+    spec: LineSpec, where: str, stops: Stops, graph: RoadGraph, fwd: NDArray[np.int32]
+) -> list[list[int]]:
+    """Per forward segment, the graph nodes of the line's via points, in order."""
+    assert spec.stops is not None
+    out: list[list[int]] = [[] for _ in range(len(fwd) - 1)]
+    for i, v in enumerate(spec.via):
+        k = spec.stops.index(v.after)
+        if v.street is not None:
+            edges = graph.edges_named(v.street)
+            if len(edges) == 0:
+                close = suggest(v.street, list(graph.street_names))
+                hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                raise ScenarioError(
+                    f"{where}.via[{i}].street: no street named {v.street!r} on the road network{hint}"
+                )
+            a, b = fwd[k], fwd[k + 1]
+            mx, my = to_metric(
+                np.array([(stops.lon[a] + stops.lon[b]) / 2]),
+                np.array([(stops.lat[a] + stops.lat[b]) / 2]),
+            )
+            cand = np.unique(
+                np.concatenate([graph.edge_source[edges], graph.indices[edges]]).astype(np.int64)
+            )
+            cx, cy = to_metric(graph.lon[cand], graph.lat[cand])
+            out[k].append(int(cand[int(np.argmin(np.hypot(cx - mx[0], cy - my[0])))]))
+        else:
+            assert v.lon is not None and v.lat is not None
+            node, _ = graph.nearest_nodes([v.lon], [v.lat])
+            out[k].append(int(np.asarray(node)[0]))
+    return out
 
 
 def _max_overlap(starts: NDArray[np.float64], ends: NDArray[np.float64]) -> int:
@@ -372,12 +553,16 @@ def line_rides(
 ) -> LineRides:
     """Match each request's pickup and drop-off stop to a line direction.
 
-    The first route (in line order, forward before backward) that visits the
-    pickup stop before the drop-off stop carries the request; transfers
-    between lines are not modelled. On a loop line (first stop = last stop)
-    riders board at the first and alight at the last visit.
+    The first route (in line order, forward before backward; a through-running
+    line is one route, out and back) that visits the pickup stop before the
+    drop-off stop carries the request; transfers between lines are not
+    modelled. Where a route visits a stop twice (a loop, or out and back
+    through a terminal), riders take the shortest ride: the visit of the
+    drop-off stop next after a visit of the pickup stop, boarding at the
+    latest such visit.
     """
-    routes = tuple((i, d) for i, ln in enumerate(lines) for d in ln.directions)
+    pats = [(i, p) for i, ln in enumerate(lines) for p in ln.patterns()]
+    routes = tuple((i, p.label) for i, p in pats)
     n = len(assignment)
     route = np.full(n, -1, dtype=np.int64)
     board = np.full(n, -1, dtype=np.int64)
@@ -385,16 +570,24 @@ def line_rides(
     p = assignment.pickup_stop.astype(np.int64)
     q = assignment.dropoff_stop.astype(np.int64)
     ok = (p >= 0) & (q >= 0)
-    for r, (i, d) in enumerate(routes):
-        seq = np.asarray(lines[i].stops[d], dtype=np.int64)
-        first = np.full(n_stops, -1, dtype=np.int64)
-        last = np.full(n_stops, -1, dtype=np.int64)
-        first[seq[::-1]] = np.arange(len(seq))[::-1]
-        last[seq] = np.arange(len(seq))
-        bp = np.where(ok, first[np.where(ok, p, 0)], -1)
-        aq = np.where(ok, last[np.where(ok, q, 0)], -1)
-        take = (route < 0) & (bp >= 0) & (aq > bp)
-        route[take], board[take], alight[take] = r, bp[take], aq[take]
+    p0, q0 = np.where(ok, p, 0), np.where(ok, q, 0)
+    for r, (_, pat) in enumerate(pats):
+        seq = np.asarray(pat.stops, dtype=np.int64)
+        m = len(seq)
+        # nxt[s, k]: first position >= k where stop s is visited (m: none)
+        nxt = np.full((n_stops, m + 1), m, dtype=np.int64)
+        for k in range(m - 1, -1, -1):
+            nxt[:, k] = nxt[:, k + 1]
+            nxt[seq[k], k] = k
+        best_b = np.full(n, -1, dtype=np.int64)
+        best_a = np.full(n, -1, dtype=np.int64)
+        for k in range(m - 1):  # board at position k
+            at = ok & (seq[k] == p0)
+            a = nxt[q0, k + 1]
+            better = at & (a < m) & ((best_b < 0) | (a - k < best_a - best_b))
+            best_b[better], best_a[better] = k, a[better]
+        take = (route < 0) & (best_b >= 0)
+        route[take], board[take], alight[take] = r, best_b[take], best_a[take]
     return LineRides(routes, route, board, alight)
 
 

@@ -196,17 +196,14 @@ def _line_routes(resolved: ResolvedScenario) -> list[LineRoute]:
     """All directions of all lines, in the order of :func:`klshuttle.lines.line_rides`."""
     routes = []
     for line in resolved.lines:
-        for direction in line.directions:
-            idx = np.asarray(line.stops[direction], dtype=np.int32)
+        for pat in line.patterns():
             routes.append(
                 LineRoute(
                     line=line.name,
-                    direction=direction,
-                    stop_nodes=np.asarray(
-                        line.stop_nodes.get(direction, resolved.stops.node[idx]), dtype=np.int32
-                    ),
-                    waypoints=line.waypoints.get(direction, ()),
-                    departures_s=np.asarray(line.departures_s[direction], dtype=np.float64),
+                    direction=pat.label,
+                    stop_nodes=np.asarray(pat.stop_nodes, dtype=np.int32),
+                    waypoints=pat.waypoints,
+                    departures_s=np.asarray(pat.departures_s, dtype=np.float64),
                     layover_s=float(line.layover_s),
                 )
             )

@@ -35,6 +35,31 @@ from ._app import _load, _scenario_options, cli, console
     help="Headway of a line from --from-osm-route.",
 )
 @click.option(
+    "--through-running",
+    is_flag=True,
+    help="With --from-osm-route: riders stay aboard through the far terminal.",
+)
+@click.option(
+    "--timetable/--no-timetable",
+    default=True,
+    show_default=True,
+    help="Lines: order the stops and plan the timetable and vehicles from the demand.",
+)
+@click.option(
+    "--load-factor",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.8,
+    show_default=True,
+    help="Lines: share of the seats planned for the peak hour.",
+)
+@click.option(
+    "--policy-headway-s",
+    type=click.FloatRange(60, 24 * 3600),
+    default=1800.0,
+    show_default=True,
+    help="Lines: the longest headway (off-peak service).",
+)
+@click.option(
     "--stop-budget",
     type=int,
     default=None,
@@ -91,6 +116,10 @@ def plan(
     osm_route: str | None,
     relations: str | None,
     headway_s: float,
+    through_running: bool,
+    timetable: bool,
+    load_factor: float,
+    policy_headway_s: float,
     stop_budget: int | None,
     coverage: float | None,
     walk_m: float | None,
@@ -103,8 +132,11 @@ def plan(
     """Plan a service on a scenario's map and demand; write it as a scenario.
 
     With --from-osm-route REF: today's bus line REF as mapped (its route
-    relations' stops and ways), sized by its timetable. Otherwise, for an
-    on-demand scenario: stops chosen to cover residents (--stop-budget or
+    relations' stops and ways), sized by its timetable. A line scenario: each
+    line's stops ordered by the shortest cycle time (via points kept), the
+    timetable from the peak-hour load on the busiest segment (peak and
+    off-peak headways, aligned to the trains of a feeder model) and the
+    vehicles it needs. Otherwise, for an on-demand scenario: stops chosen to cover residents (--stop-budget or
     --coverage; exact MILP), then the smallest fleet meeting the target
     (default served >= 95 %, p95 wait <= 600 s, p95 ride/direct <= 2) on
     every seed. Writes the
@@ -135,13 +167,22 @@ def plan(
             raise click.UsageError(
                 "--from-osm-route plans today's line; it takes no --stop-budget or --coverage"
             )
-        result = plan_osm_line(sc, osm_route, relations=rel_list, headway_s=headway_s)
-    else:
-        if sc.service.mode == "line":
+        result = plan_osm_line(
+            sc, osm_route, relations=rel_list, headway_s=headway_s, through_running=through_running
+        )
+    elif sc.service.mode == "line":
+        if stop_budget is not None or coverage is not None:
             raise click.UsageError(
-                f"{sc.name} runs lines (mode line): plan a line with --from-osm-route, "
-                "or plan stops and fleet for an on-demand scenario"
+                f"{sc.name} runs lines (mode line): --stop-budget and --coverage plan the stops "
+                "of an on-demand scenario"
             )
+        if not timetable:
+            raise click.UsageError(f"{sc.name} runs lines: nothing to plan with --no-timetable")
+        from ..planning.lineplan import plan_lines
+
+        with console.status("planning the lines ..."):
+            result = plan_lines(sc, load_factor=load_factor, policy_headway_s=policy_headway_s)
+    else:
         if stop_budget is not None or coverage is not None:
             result = plan_stops(sc, budget=stop_budget, target=coverage, walk_m=walk_m)
         else:
@@ -170,6 +211,10 @@ def plan(
     )
 
 
+def _hhmm(t: float) -> str:
+    return f"{int(t // 3600):02d}:{int(t % 3600 // 60):02d}"
+
+
 def print_plan(result: Any) -> None:
     """Print what the planner chose."""
     r = result.report
@@ -183,6 +228,35 @@ def print_plan(result: Any) -> None:
                 f", {v['off_route_m']:.0f} m off the relation",
             )
         table.add_row("vehicles", str(r["vehicles"]))
+    if r.get("kind") == "lines":
+        for ln in r["lines"]:
+            route = ln.get("route")
+            if route:
+                how = "optimal" if route["exact"] else "2-opt"
+                table.add_row(
+                    f"{ln['name']}: stops",
+                    f"{' - '.join(route['order'])} (cycle driving {route['cycle_driving_s'] / 60:.1f} min, "
+                    f"{how}; as given {route['cycle_driving_s_before'] / 60:.1f} min)",
+                )
+            for p in ln["periods"]:
+                table.add_row(
+                    f"{ln['name']}: {_hhmm(p['start_s'])}-{_hhmm(p['end_s'])}",
+                    f"every {p['headway_s'] / 60:g} min ({'peak' if p['peak'] else 'off-peak'}; "
+                    f"busiest segment {p['busiest_load_pax_h']:.0f} riders/h)",
+                )
+            if ln.get("trains"):
+                t = ln["trains"]
+                table.add_row(
+                    f"{ln['name']}: trains",
+                    f"{t['trains']} at {t['hub']}: offset {t['offset_s'] / 60:.0f} min, "
+                    f"{t['missed']} missed, mean wait {t['mean_wait_s'] / 60:.1f} min",
+                )
+            table.add_row(
+                f"{ln['name']}: vehicles",
+                f"{ln['vehicles']} (round trip {ln['round_trip_s'] / 60:.1f} min incl. dwell and "
+                f"layover, {ln['departures']} departures)",
+            )
+        table.add_row("fleet", f"{r['vehicles']} vehicles")
     if r.get("kind") == "stops":
         gap = "optimal" if r["optimal"] and r["gap"] < 1e-6 else f"gap {r['gap']:.2%}"
         table.add_row(

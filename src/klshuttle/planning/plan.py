@@ -52,11 +52,13 @@ def plan_osm_line(
     relations: list[int] | None = None,
     headway_s: float = 600.0,
     layover_s: float = 300.0,
+    through_running: bool = False,
 ) -> Plan:
     """Today's bus line ``ref`` as mapped, as a line scenario on ``scenario``'s map and demand.
 
     The stops are the route relations' stops; the fleet is what the timetable
-    needs.
+    needs. With ``through_running`` riders stay aboard through the far
+    terminal (the outbound relation's last stop).
     """
     from ..osmroutes import load_bus_routes
 
@@ -69,6 +71,7 @@ def plan_osm_line(
         headway_s=headway_s,
         layover_s=layover_s,
         both_directions=both,
+        through_running=through_running and both,
     )
     rels = select_relations(spec, "--from-osm-route", routes)
     names: list[str] = []
@@ -265,8 +268,12 @@ def write_plan(plan: Plan, out: Path) -> Path:
         )
         write_geojson(_stop_features(plan.resolved), tmp / "stops.geojson")
         write_geojson(_route_features(plan.resolved), tmp / "routes.geojson")
+        # the run id ties the plan to the scenario as written: the report of a
+        # run of it, unchanged, shows the plan
+        me = {"name": plan.scenario.name, "run_id": plan.scenario.run_id()}
         (tmp / "plan.json").write_text(
-            json.dumps(plan.report, indent=1, sort_keys=True, default=float) + "\n",
+            json.dumps({**plan.report, "scenario": me}, indent=1, sort_keys=True, default=float)
+            + "\n",
             encoding="utf-8",
         )
         if plan.fleet is not None:

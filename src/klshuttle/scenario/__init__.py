@@ -91,6 +91,7 @@ from .service import (
     PointStops,
     ServiceSpec,
     StopsSpec,
+    ViaSpec,
     VirtualStops,
 )
 from .spec import Scenario
@@ -143,6 +144,7 @@ __all__ = [
     "TimeWindow",
     "TrainTimes",
     "VehicleSpec",
+    "ViaSpec",
     "VirtualStops",
     "ZoneSpec",
     "display_path",

@@ -9,7 +9,9 @@ from pydantic import Field, Strict, field_validator, model_validator
 
 from .base import (
     Bool,
+    Lat,
     Location,
+    Lon,
     NonNegLimit,
     PointSpec,
     PositiveInt,
@@ -30,6 +32,7 @@ __all__ = [
     "PointStops",
     "ServiceSpec",
     "StopsSpec",
+    "ViaSpec",
     "VirtualStops",
 ]
 
@@ -164,13 +167,40 @@ class OnDemandSpec(SpecModel):
         return np.minimum(limit, self.max_ride_s)
 
 
+class ViaSpec(SpecModel):
+    """A point the line passes between two of its stops (no halt there).
+
+    ``after`` names the stop it follows in the forward direction; the point is
+    ``lon``/``lat`` or a ``street`` (the node of that street nearest to the
+    middle of the two stops). The return direction passes it between the same
+    two stops.
+    """
+
+    after: Annotated[Str, Field(min_length=1)]
+    lon: Lon | None = None
+    lat: Lat | None = None
+    street: Annotated[Str, Field(min_length=1)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ViaSpec:
+        point = self.lon is not None and self.lat is not None
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("give both lon and lat")
+        if point == (self.street is not None):
+            raise ValueError("give either lon and lat or street (not both, not neither)")
+        return self
+
+
 class LineSpec(SpecModel):
     """``[[service.lines]]``: a fixed route through named stops of the service.
 
     The route is either ``stops`` (fastest paths between them) or ``osm_route``:
     the OSM bus route relations with that ``ref``, their stops and their ways,
     each direction as mapped (``osm_relations`` picks and orders them when the
-    ref has more than two, or fixes which is forward).
+    ref has more than two, or fixes which is forward). A ``stops`` line passes
+    its ``via`` points between the stops they follow. With ``through_running``
+    a two-way line runs out and back as one trip: riders stay aboard through
+    the far terminal (as on a line whose two directions meet in a loop).
 
     Give either ``headway_s`` (departures every ``headway_s`` from ``first`` to
     ``last``) or explicit ``departures`` from the first stop. With
@@ -187,6 +217,8 @@ class LineSpec(SpecModel):
         Annotated[list[Annotated[int, Strict(), Field(gt=0)]], Field(min_length=1, max_length=2)]
         | None
     ) = Field(default=None, description="relation ids: forward, then backward")
+    via: list[ViaSpec] = Field(default_factory=list)
+    through_running: Bool = False
     headway_s: Annotated[float, Strict(), Field(ge=60, le=24 * 3600)] | None = None
     departures: Annotated[list[TimeOfDay], Field(min_length=1)] | None = None
     return_departures: Annotated[list[TimeOfDay], Field(min_length=1)] | None = None
@@ -211,6 +243,19 @@ class LineSpec(SpecModel):
                     "osm_relations: give two relation ids (forward, backward) with "
                     "both_directions = true, one without"
                 )
+        if self.via and self.stops is None:
+            raise ValueError("via goes with stops (an osm_route line follows its relation)")
+        for i, v in enumerate(self.via):
+            if self.stops is not None and v.after not in self.stops[:-1]:
+                raise ValueError(
+                    f"via[{i}].after: {v.after!r} is not one of the line's stops before the last"
+                )
+        if self.through_running and not self.both_directions:
+            raise ValueError("through_running needs both_directions = true")
+        if self.through_running and self.return_departures is not None:
+            raise ValueError(
+                "through_running: the return follows the outbound trip; give no return_departures"
+            )
         if (self.headway_s is None) == (self.departures is None):
             raise ValueError("give either headway_s or departures (not both, not neither)")
         if self.departures is not None:

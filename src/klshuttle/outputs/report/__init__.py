@@ -26,6 +26,7 @@ from .._io import write_text
 from .headline import headline_html
 from .i18n import LANGS, tr
 from .page import render_page, section
+from .planning import planning_section
 from .public import privacy_section
 from .sections import (
     accessibility_section,
@@ -45,6 +46,7 @@ __all__ = ["LANGS", "SECTIONS", "render_html", "render_page", "section", "write_
 #: The sections of the report, top to bottom: ``(result, lang) -> HTML or ""``.
 SECTIONS: list[Callable[[Result, str], str]] = [
     headline_html,
+    planning_section,
     map_section,
     rules_section,
     service_section,

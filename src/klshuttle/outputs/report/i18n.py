@@ -22,6 +22,63 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Run id {run_id}, seed {seed}. Map data © OpenStreetMap contributors (ODbL).",
         "Lauf-ID {run_id}, Seed {seed}. Kartendaten © OpenStreetMap-Mitwirkende (ODbL).",
     ),
+    # planning section (klshuttle plan)
+    "s.plan": ("How this service was planned", "Wie dieses Angebot geplant wurde"),
+    "pl.intro": (
+        "The scenario of this run was written by klshuttle plan; what the planner chose and why.",
+        "Das Szenario dieses Laufs hat klshuttle plan geschrieben; was der Planer gewählt hat und warum.",
+    ),
+    "pl.exact": ("optimal", "optimal"),
+    "pl.two_opt": ("2-opt, a local optimum", "2-opt, ein lokales Optimum"),
+    "pl.gap": ("gap to the bound {gap}", "Abstand zur Schranke {gap}"),
+    "pl.order": ("Stop order", "Reihenfolge der Haltestellen"),
+    "pl.cycle": ("Driving time out and back", "Fahrzeit hin und zurück"),
+    "pl.cycle_v": ("{cycle} ({how}; as given {before})", "{cycle} ({how}; vorgegeben {before})"),
+    "pl.through": ("Riders stay aboard at the far terminal", "Durchfahrt an der Endhaltestelle"),
+    "pl.yes": ("yes", "ja"),
+    "pl.rule": ("Headway rule", "Taktregel"),
+    "pl.rule_v": (
+        "peak-hour riders on the busiest segment, {cap} seats at {lf} load; at most {policy}",
+        "Fahrgäste der Spitzenstunde im stärksten Abschnitt, {cap} Plätze zu {lf} besetzt; höchstens {policy}",
+    ),
+    "pl.trains": ("Trains", "Züge"),
+    "pl.trains_v": (
+        "{n} at {hub}: timetable shifted by {offset}, {missed} missed, mean wait {wait}",
+        "{n} in {hub}: Fahrplan um {offset} verschoben, {missed} verpasst, mittlere Wartezeit {wait}",
+    ),
+    "pl.vehicles": ("Vehicles", "Fahrzeuge"),
+    "pl.vehicles_v": (
+        "{n} (round trip {cycle} with dwell and layover; {deps} departures)",
+        "{n} (Umlauf {cycle} mit Halte- und Wendezeit; {deps} Abfahrten)",
+    ),
+    "pl.period": ("period", "Zeitraum"),
+    "pl.peak": ("peak", "Spitze"),
+    "pl.offpeak": ("off-peak", "Nebenzeit"),
+    "pl.headway": ("every", "Takt"),
+    "pl.load": ("riders/h, busiest segment", "Fahrgäste/h, stärkster Abschnitt"),
+    "pl.relations": ("OSM route relations", "OSM-Routenrelationen"),
+    "pl.forward": ("Out", "Hinweg"),
+    "pl.backward": ("Back", "Rückweg"),
+    "pl.direction_v": (
+        "{stops} stops {first} - {last}, {run}, {off} m off the relation",
+        "{stops} Haltestellen {first} - {last}, {run}, {off} m abseits der Relation",
+    ),
+    "pl.stops": ("Stops", "Haltestellen"),
+    "pl.stops_v": (
+        "{n} chosen from {osm} OSM stops and {street} street points ({how})",
+        "{n} gewählt aus {osm} OSM-Haltestellen und {street} Straßenpunkten ({how})",
+    ),
+    "pl.coverage": ("Residents covered", "Abgedeckte Wohnfläche"),
+    "pl.coverage_v": (
+        "{share} of residential floor area within {walk} m on foot",
+        "{share} der Wohnfläche innerhalb von {walk} m Fußweg",
+    ),
+    "pl.hubs": ("Hubs kept", "Feste Knotenpunkte"),
+    "pl.fleet": ("Fleet", "Flotte"),
+    "pl.fleet_v": (
+        "{n} vehicles, the fewest that meet served ≥ {served}, p95 wait ≤ {wait}, p95 ride/direct ≤ {ratio} on all {seeds} simulated days",
+        "{n} Fahrzeuge, die wenigsten, die an allen {seeds} simulierten Tagen bedient ≥ {served}, p95-Wartezeit ≤ {wait}, p95 Fahrt/direkt ≤ {ratio} erreichen",
+    ),
     # headline
     "h.headline": ("At a glance", "Auf einen Blick"),
     "h.sentence": (
