@@ -7,6 +7,8 @@ worker processes (``[klshuttle]``) and the same 16 runs one after another in
 this process (``[serial]``), measured in the same benchmark run. Both start
 warm: the cluster is up and each worker (and this process) holds the road
 graph and routing tables, as in a long sweep where that start-up is paid once.
+The cluster is the one ``klshuttle sweep --workers 2`` starts
+(:func:`~klshuttle.sweep.execute.local_cluster`, with its worker settings).
 Each round writes into a fresh folder, so no run is skipped.
 """
 
