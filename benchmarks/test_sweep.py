@@ -7,12 +7,13 @@ worker processes (``[klshuttle]``) and the same 16 runs one after another in
 this process (``[serial]``), measured in the same benchmark run. Both start
 warm: the cluster is up and each worker (and this process) holds the road
 graph and routing tables, as in a long sweep where that start-up is paid once.
+The cluster is the one ``klshuttle sweep --workers 2`` starts
+(:func:`~klshuttle.sweep.execute.local_cluster`, with its worker settings).
 Each round writes into a fresh folder, so no run is skipped.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 
 from klshuttle.sweep import plan_sweep, run_sweep
+from klshuttle.sweep.execute import local_cluster
 from klshuttle.sweep.worker import warm_network
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,7 +47,7 @@ which = ["kpis", "trips", "vehicles", "landuse"]
 @pytest.fixture(scope="module")
 def sweep_env(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The plan, a warm 2-worker LocalCluster and a warm serial process."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     osm = Path(
         os.environ.get("KLSHUTTLE_OSM", REPO.parent / "shared" / "maps" / "kaiserslautern.osm.gz")
@@ -61,13 +63,7 @@ def sweep_env(tmp_path_factory: pytest.TempPathFactory) -> Any:
     task = plan.tasks[0]
     key = plan.network_keys[task.run_id]
     warm_network(task.scenario, key)
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
+    cluster = local_cluster(2)  # the LocalCluster `klshuttle sweep --workers 2` starts
     client = Client(cluster)
     workers = list(client.scheduler_info()["workers"])
     pids = client.gather(

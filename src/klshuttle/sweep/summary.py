@@ -50,6 +50,9 @@ MAIN_KPIS: dict[str, str] = {
     "landuse_area_freed_m2": "parking area freed (m²)",
 }
 
+#: Up to this many swept values, the plot's x ticks sit at the values themselves.
+MAX_XTICKS = 8
+
 #: Columns of sweep.csv that identify a run rather than measure it.
 ID_COLUMNS = ("point", "replication", "seed", "run_id")
 _TEXT = ("scenario", "mode")
@@ -141,6 +144,10 @@ def plot_sweep(summary: pd.DataFrame, grid: dict[str, list[Any]], path: Path, ti
     kpis = [k for k in MAIN_KPIS if k in set(summary["kpi"])]
     ncols = 3 if len(kpis) > 4 else 2
     nrows = max(1, -(-len(kpis) // ncols))
+    # ticks at the swept values (fleet sizes 5 and 6, not 5.2 and 5.4); a tick
+    # costs matplotlib more to lay out than anything else in this figure
+    swept = {float(v): str(v) for v in grid[xkey]}  # labelled as the grid gives them
+    xticks = sorted(swept) if len(swept) <= MAX_XTICKS else None
     fig = Figure(figsize=(4.2 * ncols, 3.2 * nrows), layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, kpi in zip(axes, kpis, strict=False):
@@ -155,6 +162,8 @@ def plot_sweep(summary: pd.DataFrame, grid: dict[str, list[Any]], path: Path, ti
             values = label if isinstance(label, tuple) else (label,)
             name = ", ".join(f"{k}={v}" for k, v in zip(others, values, strict=True)) or None
             ax.errorbar(x, mean, yerr=[low, high], marker="o", capsize=3, label=name)
+        if xticks is not None:
+            ax.set_xticks(xticks, labels=[swept[v] for v in xticks])
         ax.set_xlabel(xkey)
         ax.set_ylabel(MAIN_KPIS[kpi])
         ax.grid(alpha=0.3)
