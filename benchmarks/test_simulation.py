@@ -225,6 +225,7 @@ def test_sim_day_threads(
     threads = 2 if impl == "parallel" else 1
     out = Path(tempfile.mkdtemp(prefix="klshuttle-bench-"))
     digests: dict[str, str] = {}
+    rounds = iter(range(100))
 
     def day() -> Any:
         result = simulate(
@@ -233,7 +234,7 @@ def test_sim_day_threads(
             router=sim_env["router"],
             threads=threads,
         )
-        folder = write_result(result, out / "day", overwrite=True)
+        folder = write_result(result, out / f"day{next(rounds)}")
         digests.clear()
         digests.update(
             {
