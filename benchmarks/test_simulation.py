@@ -17,11 +17,19 @@ Groups (names ``test_<group>[<impl>]``, as the routing benchmarks):
     (``[scipy_all_pairs]``), a fixed CPU-bound workload that moves with the
     machine's speed, so the guarded ratio does not depend on how fast the
     shared machine is that day.
+``sim_day_threads_<requests>_<vehicles>``
+    A door-to-door day with its output files, the insertion search over
+    vehicles on 2 threads (``[parallel]``) and on one (``[serial]``), in the
+    same run; both must write byte-identical files. The day has as many
+    requests per vehicle as the 100,000-request, 500-vehicle day of
+    scripts/bench_big_day.py (run by hand: too long for CI).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import resource
 import shutil
 import tempfile
 import time
@@ -194,3 +202,65 @@ def test_sim_day(benchmark: Any, sim_env: dict[str, Any], size: tuple[int, int],
         )
         benchmark.extra_info["measures"] = "calibration: scipy all-pairs Dijkstra, Kaiserslautern"
     assert np.isfinite(benchmark.stats.stats.median)
+
+
+#: The parallel-insertion day of CI: (requests, vehicles), capacity 8; 200
+#: requests per vehicle as in the 100,000-request, 500-vehicle day.
+THREADS_DAY = (50_000, 250)
+
+
+@pytest.fixture(scope="module")
+def threads_day(sim_env: dict[str, Any]) -> dict[str, Any]:
+    """The parallel-insertion day, resolved before any timing; digests of its runs."""
+    sc = _day_scenario(*THREADS_DAY)
+    return {"scenario": sc, "resolved": resolve(sc, graph=sim_env["graph"]), "digests": {}}
+
+
+@pytest.mark.parametrize("impl", ["serial", "parallel"])
+def test_sim_day_threads(
+    benchmark: Any, sim_env: dict[str, Any], threads_day: dict[str, Any], impl: str
+) -> None:
+    n, v = THREADS_DAY
+    benchmark.group = f"sim_day_threads_{n}_{v}"
+    threads = 2 if impl == "parallel" else 1
+    out = Path(tempfile.mkdtemp(prefix="klshuttle-bench-"))
+    digests: dict[str, str] = {}
+    rounds = iter(range(100))
+
+    def day() -> Any:
+        result = simulate(
+            threads_day["scenario"],
+            resolved=threads_day["resolved"],
+            router=sim_env["router"],
+            threads=threads,
+        )
+        folder = write_result(result, out / f"day{next(rounds)}")
+        digests.clear()
+        digests.update(
+            {
+                f.relative_to(folder).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest()
+                for f in sorted(folder.rglob("*"))
+                if f.is_file() and f.name != "run.json"
+            }
+        )
+        return result
+
+    try:
+        result = benchmark.pedantic(day, rounds=2, iterations=1, warmup_rounds=0)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    threads_day["digests"][impl] = dict(digests)
+    median = benchmark.stats.stats.median
+    benchmark.extra_info.update(
+        {
+            "measures": f"a door-to-door day of {n:,} requests, {v} vehicles of capacity 8, "
+            f"insertion search on {threads} thread(s), with output files",
+            "requests_per_s": n / median,
+            "simulation_s": result.timings_s["simulation"],
+            "served_share": result.kpis["served_share"],
+            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "load_1min": os.getloadavg()[0],
+        }
+    )
+    for other, files in threads_day["digests"].items():
+        assert files == digests, f"the {impl} and {other} days wrote different files"

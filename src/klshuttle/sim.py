@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,7 @@ __all__ = [
     "FleetInput",
     "OnDemandSimulation",
     "TripInput",
+    "check_threads",
     "net_tables",
     "vehicle_state_bytes",
 ]
@@ -67,6 +69,39 @@ def vehicle_state_bytes(n_nodes: int, capacity: int) -> int:
     """
     max_plan = 4 * capacity + 8
     return 12 * n_nodes + 17 * max_plan + 4 * max(capacity, 1) + 64
+
+
+def check_threads(threads: int) -> None:
+    """Raise unless ``threads`` is a thread count the insertion search can use.
+
+    At least 1 (serial) and at most numba's thread pool
+    (``numba.config.NUMBA_NUM_THREADS``, the machine's cores unless the
+    ``NUMBA_NUM_THREADS`` environment variable says otherwise).
+    """
+    import numba
+
+    most = int(numba.config.NUMBA_NUM_THREADS)  # type: ignore[attr-defined]
+    if not 1 <= threads <= most:
+        raise KlshuttleError(
+            f"threads: the insertion search can use 1 to {most} threads here "
+            f"(numba's pool, NUMBA_NUM_THREADS), got {threads}"
+        )
+
+
+@contextmanager
+def search_threads(threads: int) -> Iterator[None]:
+    """numba's active threads set to ``threads`` for a parallel search, restored afterwards."""
+    if threads <= 1:
+        yield
+        return
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 def net_tables(router: Any) -> Net:
@@ -229,6 +264,7 @@ class OnDemandSimulation:
         dispatch = DispatchParams() if dispatch is None else dispatch
         if dispatch.batch_window_s <= 0:
             raise KlshuttleError(f"batch window must be > 0 s, got {dispatch.batch_window_s}")
+        check_threads(dispatch.threads)
         self.net = net
         self.fleet_input = fleet
         self.trips = trips
@@ -321,6 +357,10 @@ class OnDemandSimulation:
             )
 
     def _advance(self, t_stop: float) -> None:
+        with search_threads(self.dispatch.threads):
+            self._advance_loop(t_stop)
+
+    def _advance_loop(self, t_stop: float) -> None:
         while True:
             status = kloop.run_until(
                 self.net,

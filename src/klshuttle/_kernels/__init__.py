@@ -18,6 +18,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+# Threads of a parallel kernel sleep as soon as their share is done instead of
+# spinning (libgomp's default spins up to ~0.3 s). The parallel insertion search
+# starts its threads once per request; on a machine busy with other work the
+# spinning threads took the cores the next request needed, and a 2-thread
+# search ran 5-10 times slower than the serial one (README, "Parallel
+# insertion"). Read by libgomp when numba first starts its thread pool, so set
+# before any parallel kernel runs; a value the user set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numba
 from numba.core import types as nbtypes
 from numba.core.registry import CPUDispatcher

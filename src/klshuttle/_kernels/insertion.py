@@ -39,6 +39,10 @@ held further).
 
 Equally cheap vehicles are told apart by :func:`tie_rank`, a rotation by the
 request's index, so ties go round the fleet instead of to the lowest index.
+The search over vehicles runs on ``dispatch.threads`` threads (numba prange,
+one workspace per thread, one offer per vehicle), and the offers are reduced
+in vehicle order as the serial loop reduces them: the same choice whatever the
+thread count.
 
 The plain-Python twin in :mod:`klshuttle.dispatch` follows the same steps;
 tests check that both choose the same vehicle, positions and cost, and an
@@ -49,8 +53,9 @@ exhaustive enumeration written apart from both
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
-from . import njit
+from . import njit, njit_parallel
 from .simstate import (
     D_NEAREST_IDLE,
     EPS_S,
@@ -394,6 +399,11 @@ def tie_rank(v, r, nv):
 def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
     """Search all vehicles for the cheapest feasible insertion of request ``r``.
 
+    Every vehicle's offer (:func:`vehicle_offers`, on ``dispatch.threads``
+    threads) is reduced here in vehicle order by (cost, :func:`tie_rank`),
+    so the choice, its cost and the stage are the same whatever the thread
+    count.
+
     Returns
     -------
     vehicle, i, j : int
@@ -407,6 +417,9 @@ def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
         Planned pickup time.
     """
     nv = veh.state.shape[0]
+    o_cost, o_i, o_j, o_stage, o_tp = vehicle_offers(
+        net, fleet, veh, req, dispatch, r, now, max_plan
+    )
     best = np.inf
     brank = nv
     bv = -1
@@ -414,30 +427,97 @@ def best_insertion(net, fleet, veh, req, dispatch, r, now, max_plan):
     bj = -1
     btp = np.inf
     stage = STAGE_NONE
-    nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
-    work = new_work(max_plan)
     for v in range(nv):
-        if not vehicle_available(veh, v, max_plan):
-            continue
-        if nearest_idle and veh.plan_len[v] > 0:
-            continue
-        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
-        if nearest_idle and cost < np.inf:
-            # the baseline ranks idle vehicles by how soon they reach the pickup
-            cost = tp - now
+        cost = o_cost[v]
         if cost == np.inf:
-            if st > stage:
-                stage = st
+            if o_stage[v] > stage:
+                stage = o_stage[v]
             continue
         rank = tie_rank(v, r, nv)
         if cost < best or (cost == best and rank < brank):
             best = cost
             brank = rank
             bv = v
-            bi = i
-            bj = j
-            btp = tp
+            bi = o_i[v]
+            bj = o_j[v]
+            btp = o_tp[v]
     return bv, bi, bj, best, stage, btp
+
+
+@njit
+def _candidate(net, fleet, veh, req, dispatch, v, r, now, max_plan, work):
+    """Vehicle ``v``'s offer for request ``r`` as the search over vehicles ranks it.
+
+    Returns (cost, i, j, stage, pickup_t) as :func:`eval_vehicle`, with the
+    nearest-idle dispatcher's cost (time to the pickup), and (inf, -1, -1,
+    STAGE_NONE, inf) for a vehicle the dispatcher does not consider.
+    """
+    if not vehicle_available(veh, v, max_plan):
+        return np.inf, -1, -1, STAGE_NONE, np.inf
+    nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
+    if nearest_idle and veh.plan_len[v] > 0:
+        return np.inf, -1, -1, STAGE_NONE, np.inf
+    cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
+    if nearest_idle and cost < np.inf:
+        # the baseline ranks idle vehicles by how soon they reach the pickup
+        cost = tp - now
+    return cost, i, j, st, tp
+
+
+@njit
+def _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, first, step, offers):
+    """Offers of vehicles ``first, first + step, ...`` into ``offers`` (one workspace)."""
+    o_cost, o_i, o_j, o_stage, o_tp = offers
+    work = new_work(max_plan)
+    for v in range(first, veh.state.shape[0], step):
+        cost, i, j, st, tp = _candidate(net, fleet, veh, req, dispatch, v, r, now, max_plan, work)
+        o_cost[v] = cost
+        o_i[v] = i
+        o_j[v] = j
+        o_stage[v] = st
+        o_tp[v] = tp
+
+
+@njit
+def vehicle_offers(net, fleet, veh, req, dispatch, r, now, max_plan):
+    """Every vehicle's offer for request ``r`` (:func:`_candidate`), serial or parallel.
+
+    With ``dispatch.threads`` > 1 the vehicles are dealt round-robin to that
+    many parts (vehicle ``v`` to part ``v mod threads``, which mixes long and
+    short plans), searched in parallel (:func:`_offers_parallel`), each part
+    with its own workspace and writing only its vehicles' entries.
+
+    Returns
+    -------
+    cost, i, j, stage, pickup_t : ndarray, shape (n_vehicles,)
+        Each vehicle's offer.
+    """
+    nv = veh.state.shape[0]
+    offers = (
+        np.empty(nv),
+        np.empty(nv, dtype=np.int64),
+        np.empty(nv, dtype=np.int64),
+        np.empty(nv, dtype=np.int64),
+        np.empty(nv),
+    )
+    parts = min(dispatch.threads, nv)
+    if parts > 1:
+        _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, offers)
+    else:
+        _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, 0, 1, offers)
+    return offers
+
+
+@njit_parallel
+def _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, offers):
+    """:func:`_fill_offers` of ``parts`` round-robin parts in a numba prange.
+
+    :func:`eval_vehicle` writes scratch times only of requests in the plan of
+    the vehicle it evaluates, and a request is in at most one plan, so no two
+    parts write the same memory.
+    """
+    for c in prange(parts):
+        _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, c, parts, offers)
 
 
 @njit

@@ -134,6 +134,10 @@ class DispatchParams(NamedTuple):
     wait_weight: float = 1.0  # vehicle_time: cost of a second of the new passenger's wait
     passenger_weight: float = 1.0  # weighted: cost of a passenger-second added
     batch_window_s: float = 30.0  # length of a batch (batch dispatcher; Python only)
+    # Not a scenario key: how the search runs, never what it chooses. The
+    # insertion search over vehicles on this many threads (1: serial), same
+    # assignments either way (insertion.best_insertion).
+    threads: int = 1
 
 
 class RequestArrays(NamedTuple):

@@ -33,6 +33,14 @@ from .sweep_commands import _sweep
 )
 @_dask_options
 @click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Threads of the insertion search over vehicles; same results, "
+    "faster from a few hundred vehicles on an otherwise idle machine.",
+)
+@click.option(
     "--lang",
     type=click.Choice(["en", "de"]),
     default=None,
@@ -50,6 +58,7 @@ def run(
     replications: int | None,
     workers: int | None,
     scheduler: str | None,
+    threads: int,
     lang: str | None,
 ) -> None:
     """Simulate a day of the scenario's service and write the results.
@@ -70,10 +79,15 @@ def run(
     from ..outputs import check_result_folder, write_result
     from ..runner import simulate
     from ..scenario import display_path, format_time
+    from ..sim import check_threads
 
     if lang is not None:
         sets = (*sets, f'outputs.lang="{lang}"')
     if replications is not None:
+        if threads > 1:
+            raise click.UsageError(
+                "--threads is for one run; --replications runs its runs in parallel instead"
+            )
         if allow_personal:
             sets = (*sets, "privacy.allow_personal_columns=true")
         _sweep(
@@ -81,6 +95,7 @@ def run(
         )
         return
     sc = _load(scenario, osm_path, sets, seed, allow_personal)
+    check_threads(threads)
     target = Path(out) if out else sc.output_folder()
     check_result_folder(target, overwrite=overwrite)
     columns = (
@@ -102,7 +117,7 @@ def run(
                 clock=format_time(t),
             )
 
-        result = simulate(sc, progress=progress)
+        result = simulate(sc, progress=progress, threads=threads)
         folder = write_result(result, target, overwrite=overwrite)
     print_run_summary(result)
     for w in result.resolved.warnings:
