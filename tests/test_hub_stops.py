@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from graph_factory import make_graph
 
+from graph_factory import make_graph
 from klshuttle.area import ServiceArea
 from klshuttle.demand import Requests
 from klshuttle.graph import to_lonlat, to_metric
