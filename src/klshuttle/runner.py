@@ -99,7 +99,9 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     -------
     base : DataFrame
         Request columns of trips.csv, in the simulators' order (by the time the
-        passenger is at the pickup point, then request id).
+        dispatcher learns of the request - a prebooked ride's booking time,
+        else the time the passenger is at the pickup point - then that time,
+        then request id).
     trips : TripInput
         The same requests as arrays for the simulators.
     """
@@ -138,7 +140,11 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     ox, oy = to_metric(req.origin_lon, req.origin_lat)
     dx, dy = to_metric(req.dest_lon, req.dest_lat)
     walk_all_s = np.hypot(dx - ox, dy - oy) * od.walk_detour_factor / od.walk_speed_mps
-    order = np.lexsort((np.asarray(req.request_id), submit))
+    # the dispatcher learns of a prebooked ride when it is booked, of an
+    # immediate one when the rider is at the stop; requests in that order
+    book = np.asarray(req.book_s, dtype=np.float64)
+    release = np.where(np.isnan(book), submit, np.minimum(book, submit))
+    order = np.lexsort((np.asarray(req.request_id), submit, release))
     pickup, dropoff = pickup[order].astype(np.int32), dropoff[order].astype(np.int32)
     direct_s = net.time_s[pickup, dropoff]
     direct_m = net.length_m[pickup, dropoff]
@@ -149,6 +155,8 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
             "passengers": np.asarray(req.passengers)[order],
             "request_s": np.asarray(req.time_s)[order],
             "submit_s": submit[order],
+            "book_s": book[order],
+            "prebooked": ~np.isnan(book[order]),
             "origin_lon": np.asarray(req.origin_lon)[order],
             "origin_lat": np.asarray(req.origin_lat)[order],
             "dest_lon": np.asarray(req.dest_lon)[order],
@@ -188,6 +196,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         pre_reason=pre[order],
         latest_dropoff_s=np.minimum(beat_walking, by_deadline) if has_limit.any() else None,
         deadline=(np.isfinite(by_deadline) & (by_deadline <= beat_walking)).astype(np.uint8),
+        release_s=release[order] if (~np.isnan(book)).any() else None,
     )
     return base, trips
 
