@@ -143,7 +143,9 @@ def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s, earliest):
     with the fixed dwell.
     """
     if not merge or earliest > va:
-        va = max(t + tt_s, earliest)
+        va = t + tt_s
+        if earliest > va:
+            va = earliest
         t = va + fixed_s
     t = t + per_pax_s * pax
     return t, va
@@ -170,6 +172,7 @@ def new_work(max_plan):
         np.empty(n, dtype=np.int64),  # next_visit: first later entry opening a new visit
         np.empty(n),  # drop_pax: passengers alighting at each old entry and after it
         np.empty(n, dtype=np.bool_),  # waits: an earliest pickup binds at or after each old entry
+        np.empty(n),  # early: earliest time of each old entry (-inf for a drop-off)
     )
 
 
@@ -242,7 +245,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     pos, pos_t, open0, _ = vehicle_position(veh, v, now)
     if pos_t + to_p[pos] > lp:
         return best, bi, bj, STAGE_WAIT, btp
-    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit, drop_pax, waits = work
+    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit, drop_pax, waits, early = work
     L = veh.plan_len[v]
     load0 = veh.load[v]
     # timing of the old plan
@@ -256,6 +259,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
         q = veh.plan_req[v, k]
         leg_tt[k] = veh.plan_tt[v, k] if k > 0 else net.time_s[pos, nd]
         e = _earliest(req, q, veh.plan_kind[v, k])
+        early[k] = e
         mg = nd == prev and opn
         # the vehicle waits for this pickup: a delay before it may shrink the wait
         waits[k] = e > va if mg else e > t + leg_tt[k]
@@ -328,8 +332,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                 nd = veh.plan_node[v, k]
                 q = veh.plan_req[v, k]
                 tt_k = leg_tt[k] if k > i else from_p[nd]
-                e = _earliest(req, q, veh.plan_kind[v, k])
-                tm, mva = _visit(tm, mva, nd == mprev, tt_k, req.pax[q], fixed, pp, e)
+                tm, mva = _visit(tm, mva, nd == mprev, tt_k, req.pax[q], fixed, pp, early[k])
                 mprev = nd
                 mid_stage = STAGE_NONE
                 if veh.plan_kind[v, k] == PICKUP:
@@ -373,9 +376,10 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
             while k < L:
                 if k == shift_from:
                     delay = ts - pre_t[k - 1]
-                    # (a delay < 0: the insertion let a waiting pickup join an
-                    # earlier visit; later entries may then wait, so go exact)
-                    if 0.0 <= delay <= slack[k] + EPS_S:
+                    # (a delay < 0 beyond rounding: the insertion let a waiting
+                    # pickup join an earlier visit; later entries may then
+                    # wait, so go exact)
+                    if -EPS_S <= delay <= slack[k] + EPS_S:
                         ts = pre_t[L - 1] + delay
                         suf_pt += delay * drop_pax[k]
                         break
@@ -383,8 +387,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                 nd = veh.plan_node[v, k]
                 q = veh.plan_req[v, k]
                 tt_k = from_d[k] if k == j else leg_tt[k]
-                e = _earliest(req, q, veh.plan_kind[v, k])
-                ts, sva = _visit(ts, sva, nd == sprev, tt_k, req.pax[q], fixed, pp, e)
+                ts, sva = _visit(ts, sva, nd == sprev, tt_k, req.pax[q], fixed, pp, early[k])
                 sprev = nd
                 if veh.plan_kind[v, k] == PICKUP:
                     if sva > req.latest_pickup[q] + EPS_S:
