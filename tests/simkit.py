@@ -120,6 +120,7 @@ def trips(
     pax: int | Sequence[int] = 1,
     latest_dropoff_s: float | Sequence[float] | None = None,
     deadline: int | Sequence[int] | None = None,
+    release_s: Sequence[float] | None = None,
 ) -> TripInput:
     """TripInput from plain lists (scalars broadcast)."""
     n = len(t_submit)
@@ -137,6 +138,7 @@ def trips(
         deadline=None
         if deadline is None
         else np.broadcast_to(np.asarray(deadline, dtype=np.uint8), (n,)).copy(),
+        release_s=None if release_s is None else np.asarray(release_s, dtype=float),
     )
 
 

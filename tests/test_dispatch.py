@@ -29,13 +29,21 @@ def _states(
     pooling: bool = True,
     wait_weight: float = 1.0,
     objective: str = "passenger_time",
+    prebooked_share: float = 0.0,
 ):
-    """Run a random day and stop just before some requests; yield (sim, request, now)."""
+    """Run a random day and stop just before some requests; yield (sim, request, now).
+
+    With ``prebooked_share`` that share of the requests is known up to an hour
+    before the rider is ready (requests in order of release).
+    """
     rng = np.random.default_rng(seed)
     g = random_graph(25, rng, extra=30)
     net = reference_net(g)
     n = 400
-    t = np.sort(rng.uniform(0, 5400, n))
+    ready = rng.uniform(0, 5400, n)
+    lead = np.where(rng.random(n) < prebooked_share, rng.uniform(0, 3600, n), 0.0)
+    order = np.lexsort((ready, ready - lead))
+    t, release = ready[order], np.maximum(ready - lead, 0.0)[order]
     o = rng.integers(0, 25, n)
     d = (o + rng.integers(1, 25, n)) % 25
     direct = net.time_s[o, d]
@@ -46,6 +54,7 @@ def _states(
         max_wait_s=rng.uniform(300, 900, n),
         max_ride_s=1.5 * direct + 300,
         pax=rng.integers(1, 3, n),
+        release_s=release,
     )
     sim = OnDemandSimulation(
         net,
@@ -60,7 +69,7 @@ def _states(
     checks = np.sort(rng.choice(np.arange(20, n), n_checks, replace=False))
     sim._advance(-1.0)
     for r in checks:
-        now = float(tr.t_submit_s[r])
+        now = float(release[r])
         sim._advance(np.nextafter(now, -np.inf))
         if sim.clock.next_req[0] != r:  # an earlier request at the same time
             continue
@@ -69,24 +78,35 @@ def _states(
 
 @pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize(
-    ("capacity", "wait_weight", "objective"),
+    ("capacity", "wait_weight", "objective", "prebooked_share"),
     [
-        (2, 1.0, "vehicle_time"),
-        (6, 1.0, "vehicle_time"),
-        (4, 0.0, "vehicle_time"),
-        (4, 3.5, "vehicle_time"),
-        (2, 1.0, "passenger_time"),
-        (6, 1.0, "passenger_time"),
-        (4, 1.0, "weighted"),
+        (2, 1.0, "vehicle_time", 0.0),
+        (6, 1.0, "vehicle_time", 0.0),
+        (4, 0.0, "vehicle_time", 0.0),
+        (4, 3.5, "vehicle_time", 0.0),
+        (2, 1.0, "passenger_time", 0.0),
+        (6, 1.0, "passenger_time", 0.0),
+        (4, 1.0, "weighted", 0.0),
+        (4, 1.0, "vehicle_time", 0.5),
+        (6, 1.0, "passenger_time", 0.5),
+        (4, 1.0, "weighted", 0.8),
     ],
 )
 def test_numba_insertion_matches_reference(
-    seed: int, capacity: int, wait_weight: float, objective: str
+    seed: int, capacity: int, wait_weight: float, objective: str, prebooked_share: float
 ) -> None:
-    compared = 0
+    compared = early = 0
     for sim, r, now in _states(
-        seed, 40, capacity=capacity, wait_weight=wait_weight, objective=objective
+        seed,
+        40,
+        capacity=capacity,
+        wait_weight=wait_weight,
+        objective=objective,
+        prebooked_share=prebooked_share,
     ):
+        # plans where a vehicle will wait for a rider who is not ready yet
+        planned = sim.veh.plan_req[sim.veh.plan_kind == 1]
+        early += int((sim.req.t_submit[planned] > now + 60.0).any())
         a = kin.best_insertion(
             sim.net, sim.fleet, sim.veh, sim.req, sim.dispatch, r, now, sim.max_plan
         )
@@ -107,6 +127,8 @@ def test_numba_insertion_matches_reference(
                 assert alt == pytest.approx(bcost, rel=1e-9, abs=1e-6)
         compared += 1
     assert compared > 20
+    if prebooked_share > 0:
+        assert early > 10, early  # the prebooked days do exercise the waits
 
 
 @pytest.mark.parametrize("seed", range(3))

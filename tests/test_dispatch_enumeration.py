@@ -5,7 +5,9 @@ This check shares no code with the kernel or with its plain-Python twin
 time matrix (shortest paths by Floyd-Warshall over random arcs), tries every
 order that keeps a vehicle's plan and puts the new pickup somewhere before
 the new drop-off, and keeps the cheapest feasible one under each objective's
-written definition:
+written definition (a rider is never picked up before they are ready,
+``t_submit``: a bus that comes early waits, and a pickup joins the visit of
+the entry before it only if the rider is ready by that visit's arrival):
 
 * ``vehicle_time``: how much later the vehicle's plan ends, plus
   ``wait_weight`` x the new rider's wait;
@@ -43,9 +45,10 @@ from klshuttle._kernels.simstate import (
 from klshuttle.dispatch import OBJECTIVES
 
 MAX_PLAN = 16
-IDLE, DRIVE, DWELL = "idle", "drive", "dwell"
-# the kernels' codes of vehicle states and request states (simstate)
-_VSTATE = {IDLE: 1, DRIVE: 2, DWELL: 3}
+IDLE, DRIVE, DWELL, WAITING = "idle", "drive", "dwell", "waiting"
+# the kernels' codes of vehicle states and request states (simstate); a bus
+# waiting for a rider, doors closed, dwells with its waiting flag set
+_VSTATE = {IDLE: 1, DRIVE: 2, DWELL: 3, WAITING: 3}
 _ASSIGNED, _ONBOARD = 2, 3
 
 # rejection stages by the limit that breaks, in the documented order
@@ -93,9 +96,10 @@ def timeline(bus: Bus, plan, inst: Instance):
     door_open = bus.state == DWELL
     arrival = t
     out = []
-    for n, q, _kind in plan:
-        if n != node or not door_open:
-            arrival = t + inst.tt[node][n]
+    for n, q, kind in plan:
+        ready = inst.riders[q].t_submit if kind > 0 else -math.inf
+        if n != node or not door_open or ready > arrival:
+            arrival = max(t + inst.tt[node][n], ready)
             t = arrival + inst.dwell_s
             door_open = True
         t += inst.per_pax_s * inst.riders[q].pax
@@ -244,10 +248,10 @@ def instances(draw):
     )
     n_bus = draw(st.integers(1, 4))
     for _ in range(n_bus):
-        state = draw(st.sampled_from([IDLE, DRIVE, DWELL]))
+        state = draw(st.sampled_from([IDLE, DRIVE, DWELL, WAITING]))
         node = draw(st.integers(0, n - 1))
-        if state == IDLE:
-            inst.buses.append(Bus(IDLE, node, now))
+        if state in (IDLE, WAITING):
+            inst.buses.append(Bus(state, node, now))
         elif state == DWELL:
             inst.buses.append(Bus(DWELL, node, now + draw(st.integers(0, 40))))
         else:
@@ -260,7 +264,9 @@ def instances(draw):
     for _ in range(n_old if busy else 0):
         bus = inst.buses[draw(st.sampled_from(busy))]
         p, d = draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1))
-        rd = Rider(p, d, draw(st.integers(1, 2)), now - 300.0, onboard=draw(st.booleans()))
+        # some riders booked ahead and are ready only later
+        ready = now + draw(st.sampled_from([-300.0, -300.0, 0.0, 150.0, 400.0, 900.0]))
+        rd = Rider(p, d, draw(st.integers(1, 2)), ready, onboard=draw(st.booleans()))
         q = len(inst.riders)
         inst.riders.append(rd)
         if rd.onboard:
@@ -293,7 +299,10 @@ def instances(draw):
     # the new request
     p = draw(st.integers(0, n - 1))
     d = draw(st.integers(0, n - 1).filter(lambda x: x != p))
-    t_sub = now - float(draw(st.integers(0, 60)))
+    if draw(st.booleans()):
+        t_sub = now - float(draw(st.integers(0, 60)))
+    else:  # prebooked: ready later
+        t_sub = now + float(draw(st.integers(0, 1200)))
     new = Rider(p, d, draw(st.integers(1, 2)), t_sub)
     new.latest_pickup = _q(t_sub + draw(st.integers(60, 900)))
     new.max_ride = _q(
@@ -334,6 +343,7 @@ def kernel_state(inst: Instance):
         max_ride_s=np.array([rd.max_ride for rd in inst.riders]),
         latest_dropoff=np.array([rd.latest_dropoff for rd in inst.riders]),
         deadline=np.zeros(nr, dtype=np.uint8),
+        release_s=np.full(nr, inst.now),
         status=np.array([_ONBOARD if rd.onboard else _ASSIGNED for rd in inst.riders], np.int8),
         vehicle=np.full(nr, -1, dtype=np.int32),
         assign_s=np.full(nr, np.nan),
@@ -348,7 +358,8 @@ def kernel_state(inst: Instance):
     veh = Vehicles(
         state=np.array([_VSTATE[b.state] for b in inst.buses], dtype=np.int8),
         node=np.array([b.leg_from if b.state == DRIVE else b.node for b in inst.buses], np.int32),
-        t_free=np.array([b.t for b in inst.buses]),
+        # a waiting bus can leave now (b.t); its doors would open later
+        t_free=np.array([b.t + (500.0 if b.state == WAITING else 0.0) for b in inst.buses]),
         next_t=np.array([b.t for b in inst.buses]),
         leg_kind=np.zeros(nv, dtype=np.int8),
         leg_from=np.array([b.leg_from for b in inst.buses], dtype=np.int32),
@@ -371,6 +382,7 @@ def kernel_state(inst: Instance):
             dtype=np.int32,
         ),
         off_s=np.full(nv, np.inf),
+        waiting=np.array([b.state == WAITING for b in inst.buses], dtype=np.uint8),
     )
     for v, b in enumerate(inst.buses):
         for k, (nd, q, kind) in enumerate(b.plan):

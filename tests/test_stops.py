@@ -20,7 +20,6 @@ from klshuttle.stops import (
     Stops,
     assign_stops,
     merge_osm_stops,
-    virtual_stops,
 )
 from scenario_files import SMALL, scenario_dir, write
 
@@ -122,15 +121,19 @@ def test_virtual_stops_cover_the_area(kl_env: Path, tmp_path: Path) -> None:
     )
     g, area, stops = res.graph, res.area, res.stops
     inside = np.flatnonzero(area.node_inside)
-    tree = cKDTree(np.column_stack([g.x[stops.node], g.y[stops.node]]))
+    tree = cKDTree(np.column_stack(to_metric(stops.lon, stops.lat)))
     d, _ = tree.query(np.column_stack([g.x[inside], g.y[inside]]))
-    assert d.max() <= 300.0 + 1e-6  # every node within the spacing of a stop
-    pair = tree.query_pairs(300.0)
-    assert not pair  # stops are more than the spacing apart (greedy cover)
+    assert d.max() <= 150.0 + 1e-6  # every node within half the spacing of a stop
+    assert not tree.query_pairs(150.0)  # stops more than half the spacing apart
+    nn, _ = tree.query(tree.data, k=2)
+    assert np.median(nn[:, 1]) <= 300.0  # neighbouring stops about the spacing apart
+    # the hub the demand names has its stop, first; OSM bus stops are preferred
+    assert stops.name[0] == "Hauptbahnhof" and stops.source[0] == "hub"
+    assert res.hub_stops == (0,)
+    assert (stops.source == "osm").sum() > 0
     assert len(set(stops.node.tolist())) == len(stops)
-    again = virtual_stops(g, area, 300.0)
-    assert np.array_equal(again.node, stops.node) and list(again.name) == list(stops.name)
-    assert np.all(stops.snap_m < 1e-6)
+    virtual = stops.source == "virtual"
+    assert np.all(stops.snap_m[virtual] < 1e-6)
 
 
 # --------------------------------------------------------- stop assignment

@@ -176,7 +176,7 @@ def _position_reference(veh: Vehicles, v: int, now: float) -> tuple[int, float, 
             if veh.path_t[v, p] >= now:
                 return int(veh.path_node[v, p]), float(veh.path_t[v, p]), False
         return int(veh.leg_to[v]), float(veh.leg_t1[v]), False
-    if state == V_DWELL:
+    if state == V_DWELL and not veh.waiting[v]:
         return int(veh.node[v]), float(veh.t_free[v]), True
     return int(veh.node[v]), float(now), False
 
@@ -185,17 +185,23 @@ def _plan_times(
     plan: list[tuple[int, int, int]],
     start: tuple[int, float, bool],
     tt: Any,
-    pax: Any,
+    req: RequestArrays,
     fixed_s: float,
     per_pax_s: float,
 ) -> tuple[list[float], float]:
-    """Event time of every plan entry and the time the plan ends."""
+    """Event time of every plan entry and the time the plan ends.
+
+    A pickup waits for its rider's earliest pickup (``t_submit``) and joins an
+    open visit at its node only if that is no later than the visit's arrival.
+    """
+    pax = req.pax
     node, t, open_visit = start
     visit_arrival = t
     times = []
-    for entry_node, r, _kind in plan:
-        if entry_node != node or not open_visit:
-            visit_arrival = t + tt[node, entry_node]
+    for entry_node, r, kind in plan:
+        earliest = float(req.t_submit[r]) if kind == PICKUP else -math.inf
+        if entry_node != node or not open_visit or earliest > visit_arrival:
+            visit_arrival = max(t + tt[node, entry_node], earliest)
             t = visit_arrival + fixed_s
             open_visit = True
         t = t + per_pax_s * pax[r]
@@ -272,7 +278,7 @@ class _VehiclePlan:
         self.old_drop = _drop_times(self.entries, old_times)
 
     def times(self, entries: list[tuple[int, int, int]]) -> tuple[list[float], float]:
-        return _plan_times(entries, self.start, self.tt, self.req.pax, self.fixed, self.per_pax)
+        return _plan_times(entries, self.start, self.tt, self.req, self.fixed, self.per_pax)
 
     def with_request(self, r: int, i: int, j: int) -> list[tuple[int, int, int]]:
         """The plan with request ``r`` picked up before entry ``i`` and dropped before ``j``."""

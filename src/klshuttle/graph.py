@@ -303,6 +303,21 @@ class RoadGraph:
         scale = self.length_m[edge] / np.maximum(shapely.length(lines[edge]), 1e-9)
         return edge, d, np.asarray(offset * scale, dtype=np.float64)
 
+    def nearest_road_points(
+        self, lon: ArrayLike, lat: ArrayLike
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The nearest point on a road edge to each point (WGS84 in, WGS84 out)."""
+        import shapely
+
+        x, y = to_metric(np.atleast_1d(lon), np.atleast_1d(lat))
+        pts = shapely.points(x.ravel(), y.ravel())
+        lines, _ = self._edge_lines_m
+        edge, _, _ = self.nearest_edges(lon, lat)
+        on = shapely.line_interpolate_point(
+            lines[edge], shapely.line_locate_point(lines[edge], pts)
+        )
+        return to_lonlat(shapely.get_x(on), shapely.get_y(on))
+
     # --------------------------------------------------------------- geometry
     def edge_geometry(self, k: int) -> LineString:
         """Return edge ``k`` as a lon/lat LineString."""

@@ -37,6 +37,8 @@ TRIP_COLUMNS = [
     "passengers",
     "request_s",
     "submit_s",
+    "book_s",
+    "prebooked",
     "origin_lon",
     "origin_lat",
     "dest_lon",
@@ -176,6 +178,9 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
     t["direct_km"] = t["direct_m"].to_numpy() / 1000.0
     t["passenger_km"] = np.where(served, t["passengers"].to_numpy() * r["ride_m"] / 1000.0, 0.0)
     t["pooled"] = r["pooled"] & served
+    if "book_s" not in t:
+        t["book_s"] = np.nan
+    t["prebooked"] = np.isfinite(t["book_s"].to_numpy(dtype=float))
     if "train" not in t:
         t["train"] = ""
     if "latest_arrival_s" not in t:
@@ -348,10 +353,18 @@ def kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]:
         holds the same KPIs for each service apart. With riders bound for a
         train (:func:`connection_kpis`): ``connections_made``,
         ``connections_missed``, ``connection_share``, ``connection_slack_mean_s``,
-        ``connection_slack_p5_s`` and ``connections_by_train``.
+        ``connection_slack_p5_s`` and ``connections_by_train``. With prebooked
+        rides (``prebooked``) among the requests: ``by_booking`` holds, for
+        ``prebooked`` and ``immediate`` apart, the rider KPIs of
+        :func:`booking_kpis`.
     """
     out = _service_kpis(trips, vehicles)
     out.update(connection_kpis(trips))
+    if "prebooked" in trips and trips["prebooked"].any():
+        out["by_booking"] = {
+            "prebooked": booking_kpis(trips[trips["prebooked"].astype(bool)]),
+            "immediate": booking_kpis(trips[~trips["prebooked"].astype(bool)]),
+        }
     services = sorted(set(trips["service"]) | set(vehicles["service"]))
     if len(services) > 1:
         out["by_service"] = {
@@ -405,6 +418,36 @@ def _service_kpis(trips: pd.DataFrame, vehicles: pd.DataFrame) -> dict[str, Any]
         "vehicle_km_per_passenger_km": ratio(vkm, pkm),
         "mean_occupancy": ratio(pkm, vkm),
     }
+
+
+def booking_kpis(trips: pd.DataFrame) -> dict[str, Any]:
+    """Rider KPIs of one group of requests (prebooked or immediate).
+
+    Returns
+    -------
+    dict
+        ``requests``, ``served``, ``served_share``, ``rejections`` (by
+        reason), ``wait_p50_s`` and ``wait_p95_s`` (from the time the rider is
+        ready: a prebooked ride's booked time), ``ride_over_direct_mean``, and
+        with riders bound for a train ``connection_share``.
+    """
+    served = trips["status"] == "served"
+    s = trips[served]
+    reasons = trips.loc[~served, "reject_reason"].value_counts()
+    wait = s["wait_s"].to_numpy(dtype=float)
+    out: dict[str, Any] = {
+        "requests": len(trips),
+        "served": int(served.sum()),
+        "served_share": float(served.mean()) if len(trips) else None,
+        "rejections": {str(k): int(v) for k, v in sorted(reasons.items())},
+        "wait_p50_s": _percentile(wait, 50),
+        "wait_p95_s": _percentile(wait, 95),
+        "ride_over_direct_mean": _mean(s["detour_factor"].to_numpy(dtype=float)),
+    }
+    conn = connection_kpis(trips)
+    if conn:
+        out["connection_share"] = conn["connection_share"]
+    return out
 
 
 def connection_kpis(trips: pd.DataFrame) -> dict[str, Any]:

@@ -13,6 +13,7 @@ stops, lines and demand get what they need as data or providers.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,13 +26,14 @@ from numpy.typing import NDArray
 from .area import ServiceArea, resolve_area
 from .demand import Requests, generate_requests
 from .errors import KlshuttleError, MapSourceError, ScenarioError
-from .graph import RoadGraph
+from .graph import RoadGraph, to_metric
 from .lines import Line, LineRides, build_line, check_fleet, line_rides, select_relations
 from .mapconfig import BuildSettings
 from .osmfeatures import OsmFeatures, load_features
 from .osmroutes import OsmRoute
 from .places import find_place, normalize_name, suggest
 from .scenario import (
+    FeederDemand,
     NamedStops,
     OsmStops,
     PointSpec,
@@ -45,6 +47,7 @@ from .scenario import (
 from .stops import (
     REJECT_NO_STOP,
     REJECT_SAME_STOP,
+    FixedStop,
     OsmStopCluster,
     StopAssignment,
     Stops,
@@ -124,6 +127,9 @@ class ResolvedScenario:
         Things that are allowed but look wrong.
     timings_s
         Seconds spent per step (graph, features, stops, demand, ...).
+    hub_stops
+        Index of each hub's own stop in ``stops`` (on-demand and hybrid
+        service): riders to or from a train board or alight there.
     """
 
     scenario: Scenario
@@ -136,6 +142,7 @@ class ResolvedScenario:
     assignment: StopAssignment | None
     warnings: tuple[str, ...] = ()
     timings_s: dict[str, float] = field(default_factory=dict)
+    hub_stops: tuple[int, ...] = ()
 
     @property
     def vehicle_capacity(self) -> int:
@@ -282,7 +289,7 @@ def resolve(
         timings["area"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        stops = _resolve_stops(scenario, graph, area, locator, warnings)
+        stops, hub_stops = _resolve_stops(scenario, graph, area, locator, warnings)
         depots = _resolve_depots(scenario, graph, area, locator, warnings)
         lines = tuple(
             build_line(spec, i, stops, graph, scenario, routes)
@@ -304,7 +311,17 @@ def resolve(
     if demand:
         try:
             requests, assignment = _demand(
-                scenario, graph, area, stops, lines, locator, feats, seed, timings, warnings
+                scenario,
+                graph,
+                area,
+                stops,
+                lines,
+                locator,
+                feats,
+                seed,
+                timings,
+                warnings,
+                hub_stops,
             )
         except ScenarioError as exc:
             raise ScenarioError(f"{label}: {exc}") from None
@@ -320,6 +337,7 @@ def resolve(
         assignment=assignment,
         warnings=tuple(warnings),
         timings_s=timings,
+        hub_stops=hub_stops,
     )
 
 
@@ -368,6 +386,7 @@ def _demand(
     seed: int | None,
     timings: dict[str, float],
     warnings: list[str],
+    hub_stops: tuple[int, ...] = (),
 ) -> tuple[Requests, StopAssignment | None]:
     assignment = None
     t = time.perf_counter()
@@ -392,6 +411,7 @@ def _demand(
             usable,
             max_walk_m=svc.on_demand.max_walk_m,
             walk_detour_factor=svc.on_demand.walk_detour_factor,
+            hub_stops=list(hub_stops) if svc.mode != "line" else None,
         )
         if svc.mode == "line":
             # report stop indices in the full stop table
@@ -427,7 +447,89 @@ def _remap(idx: NDArray[np.int32], table: NDArray[np.int64]) -> NDArray[np.int32
     return out
 
 
+def _scenario_hubs(scenario: Scenario) -> list[tuple[Any, str]]:
+    """The hubs the demand models name, each once, with the key path that names it."""
+    hubs: list[tuple[Any, str]] = []
+    seen: set[str] = set()
+    for i, model in enumerate(scenario.demand.models):
+        named = []
+        if isinstance(model, FeederDemand):
+            named.append((model.hub, f"demand.models[{i}].hub"))
+        for h in getattr(model, "hubs", None) or {}:
+            named.append((h, f"demand.models[{i}].hubs"))
+        for h, where in named:
+            key = normalize_name(h) if isinstance(h, str) else repr(h)
+            if key not in seen:
+                seen.add(key)
+                hubs.append((h, where))
+    return hubs
+
+
+#: An OSM bus stop named like the hub counts as the hub's stop within this
+#: distance of the place (assumption: a station forecourt is < 300 m across).
+_HUB_STOP_REACH_M = 300.0
+
+
+def _hub_fixed_stops(
+    scenario: Scenario, graph: RoadGraph, area: ServiceArea, locator: _Locator
+) -> list[FixedStop]:
+    """A stop at each hub's forecourt: its named OSM bus stop, else the nearest road point."""
+    out: list[FixedStop] = []
+    for hub, where in _scenario_hubs(scenario):
+        lon, lat, label = locator(hub, where, "place")
+        if not area.contains(lon, lat)[0]:
+            continue  # the demand model reports a hub outside the area
+        hx, hy = to_metric(lon, lat)
+        mapped = None
+        try:
+            clusters = locator.osm_stops()
+        except KlshuttleError:
+            clusters = []
+        for c in clusters:
+            if normalize_name(c.name) in (normalize_name(label), normalize_name(str(hub))):
+                cx, cy = to_metric(c.lon, c.lat)
+                if math.hypot(float(cx - hx), float(cy - hy)) <= _HUB_STOP_REACH_M:
+                    mapped = c
+                    break
+        if mapped is not None:
+            out.append(FixedStop(label, mapped.lon, mapped.lat, mapped.n_objects, "hub"))
+        else:
+            rlon, rlat = graph.nearest_road_points(lon, lat)
+            out.append(FixedStop(label, float(rlon[0]), float(rlat[0]), 0, "hub"))
+    return out
+
+
 def _resolve_stops(
+    scenario: Scenario, graph: RoadGraph, area: ServiceArea, locator: _Locator, warnings: list[str]
+) -> tuple[Stops, tuple[int, ...]]:
+    stops = _resolve_service_stops(scenario, graph, area, locator, warnings)
+    if scenario.service.mode == "line":
+        return stops, ()
+    hubs = (
+        []
+        if isinstance(scenario.service.stops, VirtualStops)
+        else _hub_fixed_stops(scenario, graph, area, locator)
+    )
+    idx = []
+    for h in hubs:
+        k = stops.index_of(h.name)
+        if k is None:
+            extra = make_stops(graph, [h.name], np.array([h.lon]), np.array([h.lat]), [0], "hub")
+            stops = _concat_stops(stops, extra)
+            k = len(stops) - 1
+        idx.append(k)
+    if isinstance(scenario.service.stops, VirtualStops):
+        idx = [int(i) for i in np.flatnonzero(stops.source == "hub")]
+    return stops, tuple(idx)
+
+
+def _concat_stops(a: Stops, b: Stops) -> Stops:
+    kw = {k: np.concatenate([getattr(a, k), getattr(b, k)]) for k in a.__dataclass_fields__}
+    kw["stop_id"] = np.arange(len(a) + len(b), dtype=np.int32)
+    return Stops(**kw)
+
+
+def _resolve_service_stops(
     scenario: Scenario, graph: RoadGraph, area: ServiceArea, locator: _Locator, warnings: list[str]
 ) -> Stops:
     spec = scenario.service.stops
@@ -435,7 +537,14 @@ def _resolve_stops(
     where = "service.stops"
     needs_stops = scenario.service.mode != "on_demand" or scenario.service.on_demand.stop_based
     if isinstance(spec, VirtualStops):
-        stops = virtual_stops(graph, area, spec.spacing_m)
+        hubs = (
+            _hub_fixed_stops(scenario, graph, area, locator)
+            if scenario.service.mode != "line"
+            else []
+        )
+        hub_keys = {normalize_name(h.name) for h in hubs}
+        preferred = _osm_stop_positions(graph, area, locator, tol, hub_keys)
+        stops = virtual_stops(graph, area, spec.spacing_m, fixed=hubs, preferred=preferred)
     elif isinstance(spec, OsmStops):
         clusters = locator.osm_stops()
         lon = np.array([c.lon for c in clusters])
@@ -490,6 +599,27 @@ def _resolve_stops(
             f"{where}: the service needs at least 2 stops in the service area, found {len(stops)}"
         )
     return stops
+
+
+def _osm_stop_positions(
+    graph: RoadGraph, area: ServiceArea, locator: _Locator, tol: float, skip: set[str]
+) -> list[FixedStop]:
+    """The map's bus stops inside the area and on the shuttle's roads (candidates of virtual stops)."""
+    try:
+        clusters = [c for c in locator.osm_stops() if normalize_name(c.name) not in skip]
+    except KlshuttleError:
+        return []
+    if not clusters:
+        return []
+    lon = np.array([c.lon for c in clusters])
+    lat = np.array([c.lat for c in clusters])
+    _, edge_m, _ = graph.nearest_edges(lon, lat)
+    ok = area.contains(lon, lat) & (edge_m <= tol)
+    return [
+        FixedStop(c.name, c.lon, c.lat, c.n_objects, "osm")
+        for c, k in zip(clusters, ok, strict=True)
+        if k
+    ]
 
 
 def _check_given(stops: Stops, area: ServiceArea, tol: float, where: str) -> None:

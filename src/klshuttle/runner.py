@@ -106,7 +106,9 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     -------
     base : DataFrame
         Request columns of trips.csv, in the simulators' order (by the time the
-        passenger is at the pickup point, then request id).
+        dispatcher learns of the request - a prebooked ride's booking time,
+        else the time the passenger is at the pickup point - then that time,
+        then request id).
     trips : TripInput
         The same requests as arrays for the simulators.
     """
@@ -145,7 +147,11 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     ox, oy = to_metric(req.origin_lon, req.origin_lat)
     dx, dy = to_metric(req.dest_lon, req.dest_lat)
     walk_all_s = np.hypot(dx - ox, dy - oy) * od.walk_detour_factor / od.walk_speed_mps
-    order = np.lexsort((np.asarray(req.request_id), submit))
+    # the dispatcher learns of a prebooked ride when it is booked, of an
+    # immediate one when the rider is at the stop; requests in that order
+    book = np.asarray(req.book_s, dtype=np.float64)
+    release = np.where(np.isnan(book), submit, np.minimum(book, submit))
+    order = np.lexsort((np.asarray(req.request_id), submit, release))
     pickup, dropoff = pickup[order].astype(np.int32), dropoff[order].astype(np.int32)
     direct_s = net.time_s[pickup, dropoff]
     direct_m = net.length_m[pickup, dropoff]
@@ -156,6 +162,8 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
             "passengers": np.asarray(req.passengers)[order],
             "request_s": np.asarray(req.time_s)[order],
             "submit_s": submit[order],
+            "book_s": book[order],
+            "prebooked": ~np.isnan(book[order]),
             "origin_lon": np.asarray(req.origin_lon)[order],
             "origin_lat": np.asarray(req.origin_lat)[order],
             "dest_lon": np.asarray(req.dest_lon)[order],
@@ -195,6 +203,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
         pre_reason=pre[order],
         latest_dropoff_s=np.minimum(beat_walking, by_deadline) if has_limit.any() else None,
         deadline=(np.isfinite(by_deadline) & (by_deadline <= beat_walking)).astype(np.uint8),
+        release_s=release[order] if (~np.isnan(book)).any() else None,
     )
     return base, trips
 
@@ -624,8 +633,16 @@ def _accessibility(
     area_m2 = feats.building_area_m2[home]
     persons = spec.population * area_m2 / area_m2.sum()
     veh = sc.fleet.vehicle
+    # a resident setting out without a booking waits what immediate requests
+    # wait; prebooked rides are planned to their time (a wait near zero)
+    prebooked = (
+        trips["prebooked"].to_numpy(dtype=bool)
+        if "prebooked" in trips
+        else np.zeros(len(trips), bool)
+    )
+    asked_now = bool(prebooked.any() and not prebooked.all())
     day, hours = service_levels(
-        trips,
+        trips[~prebooked] if asked_now else trips,
         percentile=spec.wait_percentile,
         start_s=float(veh.operating_hours.start),
         end_s=float(veh.operating_hours.end),
@@ -660,8 +677,10 @@ def _accessibility(
             "to and from them"
         ),
         "wait": (
-            f"the {spec.wait_percentile:g}th percentile of the waits of the requests "
-            "(a rejected request counts as never served)"
+            f"the {spec.wait_percentile:g}th percentile of the waits of the "
+            f"{'immediate ' if asked_now else ''}requests "
+            "(a rejected request counts as never served"
+            f"{'; prebooked rides, planned to their time, are left out' if asked_now else ''})"
         ),
         "ride": "direct road time x the median detour (ride / direct time) of the served trips",
     }

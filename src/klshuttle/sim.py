@@ -157,10 +157,12 @@ class FleetInput:
 
 @dataclass(frozen=True)
 class TripInput:
-    """Requests as the simulator sees them, sorted by ``t_submit_s``.
+    """Requests as the simulator sees them, sorted by release time.
 
-    ``t_submit_s`` is when the passenger is at the pickup point and asks for
-    a ride (request time plus the walk to the stop); ``pre_reason`` holds a
+    ``t_submit_s`` is when the passenger is ready at the pickup point (request
+    time plus the walk to the stop), the earliest pickup; ``release_s`` is
+    when the dispatcher learns of the request (a prebooked ride's booking
+    time; None: at ``t_submit_s``, an immediate request); ``pre_reason`` holds a
     rejection code (:class:`~klshuttle.events.RejectReason`) for trips refused before the simulation
     (no stop in reach, same stop), else 0; ``latest_dropoff_s`` is the latest
     drop-off the dispatcher may plan (when walking the whole way would be
@@ -178,11 +180,16 @@ class TripInput:
     pre_reason: NDArray[np.int8]
     latest_dropoff_s: NDArray[np.float64] | None = None
     deadline: NDArray[np.uint8] | None = None
+    release_s: NDArray[np.float64] | None = None
 
     def __post_init__(self) -> None:
-        t = np.asarray(self.t_submit_s)
+        t = np.asarray(self.t_submit_s if self.release_s is None else self.release_s)
         if t.size and np.any(np.diff(t) < 0):
-            raise ValueError("TripInput must be sorted by t_submit_s")
+            raise ValueError("TripInput must be sorted by release time")
+        if self.release_s is not None and np.any(
+            np.asarray(self.release_s) > np.asarray(self.t_submit_s)
+        ):
+            raise ValueError("TripInput: a request is released after its earliest pickup")
 
     def __len__(self) -> int:
         return len(self.t_submit_s)
@@ -309,6 +316,10 @@ class OnDemandSimulation:
             deadline=np.zeros(nr, dtype=np.uint8)
             if trips.deadline is None
             else np.asarray(trips.deadline, dtype=np.uint8),
+            # prebooked rides booked before the start of service are released at its start
+            release_s=t_submit.copy()
+            if trips.release_s is None
+            else np.maximum(np.asarray(trips.release_s, dtype=np.float64), self.start_s),
             status=np.where(pre > 0, R_REJECTED, R_FUTURE).astype(np.int8),
             vehicle=np.full(nr, -1, dtype=np.int32),
             assign_s=np.full(nr, np.nan),
@@ -342,6 +353,7 @@ class OnDemandSimulation:
             n_onboard=np.zeros(nv, dtype=np.int32),
             load=np.zeros(nv, dtype=np.int32),
             off_s=np.full(nv, np.inf),
+            waiting=np.zeros(nv, dtype=np.uint8),
         )
         self.log = _new_log(max(1024, 12 * nr + 16 * nv), max(1024, 6 * nr + 8 * nv))
         self.clock = Clock(now=np.array([-np.inf]), next_req=np.zeros(1, dtype=np.int64))

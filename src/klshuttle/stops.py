@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "REJECT_NO_STOP",
     "REJECT_SAME_STOP",
+    "FixedStop",
     "OsmStopCluster",
     "StopAssignment",
     "Stops",
@@ -79,7 +80,8 @@ class Stops:
     n_objects : int32
         OSM objects merged into the stop (0 for virtual or given stops).
     source : str
-        ``"osm"``, ``"coordinates"``, ``"virtual"`` or ``"place"``.
+        ``"osm"``, ``"coordinates"``, ``"virtual"``, ``"place"`` or ``"hub"``
+        (a hub's forecourt, :func:`virtual_stops`).
     """
 
     stop_id: NDArray[np.int32]
@@ -242,13 +244,39 @@ def _display_name(name: str) -> str:
     return re.sub(r"^Kaiserslautern\s*,\s*", "", name.replace("\xa0", " ").strip())
 
 
-def virtual_stops(graph: RoadGraph, area: ServiceArea, spacing_m: float) -> Stops:
-    """Stops on graph nodes so that every node in the area lies within ``spacing_m``.
+@dataclass(frozen=True)
+class FixedStop:
+    """A stop placed before the virtual cover: a hub's forecourt or an OSM bus stop."""
 
-    Greedy cover: nodes are visited by falling degree (junctions first), then
-    index; a node becomes a stop unless a stop already lies within
-    ``spacing_m`` (straight line). Deterministic for a given graph.
+    name: str
+    lon: float
+    lat: float
+    n_objects: int
+    source: str
+
+
+def virtual_stops(
+    graph: RoadGraph,
+    area: ServiceArea,
+    spacing_m: float,
+    *,
+    fixed: tuple[FixedStop, ...] | list[FixedStop] = (),
+    preferred: tuple[FixedStop, ...] | list[FixedStop] = (),
+) -> Stops:
+    """Stops about ``spacing_m`` apart: fixed stops, OSM bus-stop positions, then graph nodes.
+
+    ``spacing_m`` is the distance between neighbouring stops (KEXI Kelheim:
+    stops "at most 250 m apart"). A greedy cover with half that radius gives
+    it: a candidate becomes a stop unless a stop already lies within
+    ``spacing_m / 2`` (straight line), so stops are more than ``spacing_m / 2``
+    apart and every road node in the area lies within ``spacing_m / 2`` of a
+    stop; two stops covering neighbouring nodes are then at most about
+    ``spacing_m`` apart. Candidates in order: every ``fixed`` stop (the hubs'
+    forecourts, always kept), the ``preferred`` ones (existing OSM bus stops,
+    by name), then graph nodes by falling degree (junctions first), then
+    index. Deterministic for a given graph.
     """
+    radius = spacing_m / 2.0
     inside = np.flatnonzero(area.node_inside)
     deg = (
         np.diff(graph.indptr)[inside] + np.bincount(graph.indices, minlength=graph.n_nodes)[inside]
@@ -257,14 +285,30 @@ def virtual_stops(graph: RoadGraph, area: ServiceArea, spacing_m: float) -> Stop
     tree = cKDTree(np.column_stack([graph.x[inside], graph.y[inside]]))
     pos = {int(n): i for i, n in enumerate(inside)}
     covered = np.zeros(len(inside), dtype=bool)
+    placed: list[FixedStop] = []
+    placed_xy: list[tuple[float, float]] = []
+
+    def near_a_stop(x: float, y: float) -> bool:
+        if not placed_xy:
+            return False
+        xy = np.asarray(placed_xy)
+        return bool(np.hypot(xy[:, 0] - x, xy[:, 1] - y).min() <= radius)
+
+    for k, fs in enumerate([*fixed, *preferred]):
+        x, y = (float(c) for c in to_metric(fs.lon, fs.lat))
+        if k >= len(fixed) and near_a_stop(x, y):
+            continue
+        placed.append(fs)
+        placed_xy.append((x, y))
+        covered[tree.query_ball_point([x, y], radius)] = True
     chosen = []
     for nd in order:
         if covered[pos[int(nd)]]:
             continue
         chosen.append(int(nd))
-        covered[tree.query_ball_point([graph.x[nd], graph.y[nd]], spacing_m)] = True
+        covered[tree.query_ball_point([graph.x[nd], graph.y[nd]], radius)] = True
     chosen_arr = np.array(sorted(chosen), dtype=np.int64)
-    names = []
+    names = [f.name for f in placed]
     for k, nd in enumerate(chosen_arr):
         street = next(
             (
@@ -278,10 +322,10 @@ def virtual_stops(graph: RoadGraph, area: ServiceArea, spacing_m: float) -> Stop
     return make_stops(
         graph,
         names,
-        graph.lon[chosen_arr],
-        graph.lat[chosen_arr],
-        np.zeros(len(chosen_arr)),
-        "virtual",
+        np.concatenate([[f.lon for f in placed], graph.lon[chosen_arr]]),
+        np.concatenate([[f.lat for f in placed], graph.lat[chosen_arr]]),
+        np.concatenate([[f.n_objects for f in placed], np.zeros(len(chosen_arr))]),
+        [f.source for f in placed] + ["virtual"] * len(chosen_arr),
     )
 
 
@@ -347,6 +391,7 @@ def assign_stops(
     *,
     max_walk_m: float,
     walk_detour_factor: float = 1.3,
+    hub_stops: NDArray[np.int64] | list[int] | None = None,
 ) -> StopAssignment:
     """Give each request its nearest pickup and drop-off stop within walking reach.
 
@@ -360,6 +405,11 @@ def assign_stops(
         Longest walk to or from a stop, in walking metres.
     walk_detour_factor
         Walking metres per straight-line metre (1.3 by default, an assumption).
+    hub_stops
+        Stops at the hubs' forecourts. A rider with a train (``requests.train``)
+        boards or alights at the station's own stop: of the two trip ends, the
+        one nearest a hub stop gets that stop (when it lies within
+        ``max_walk_m``), even where another stop is nearer.
 
     Returns
     -------
@@ -389,6 +439,25 @@ def assign_stops(
 
     dp, kp = nearest(requests.origin_lon, requests.origin_lat)
     dd, kd = nearest(requests.dest_lon, requests.dest_lat)
+    hubs = np.asarray([] if hub_stops is None else hub_stops, dtype=np.int64)
+    rail = np.flatnonzero(np.asarray(requests.train) != "") if len(hubs) else np.empty(0, int)
+    if len(rail):
+        dp, kp, dd, kd = (np.array(a) for a in (dp, kp, dd, kd))
+        hx, hy = to_metric(stops.lon[hubs], stops.lat[hubs])
+        ends = []
+        for lon, lat in (
+            (requests.origin_lon[rail], requests.origin_lat[rail]),
+            (requests.dest_lon[rail], requests.dest_lat[rail]),
+        ):
+            x, y = to_metric(lon, lat)
+            d = np.hypot(x[:, None] - hx[None, :], y[:, None] - hy[None, :]) * walk_detour_factor
+            ends.append((d.min(axis=1), hubs[d.argmin(axis=1)]))
+        at_origin = ends[0][0] <= ends[1][0]
+        for side, (dist, k) in enumerate(ends):
+            mine = (at_origin if side == 0 else ~at_origin) & (dist <= max_walk_m)
+            d_arr, k_arr = (dp, kp) if side == 0 else (dd, kd)
+            d_arr[rail[mine]] = dist[mine]
+            k_arr[rail[mine]] = k[mine]
     reach_p = dp <= max_walk_m
     reach_d = dd <= max_walk_m
     reason = np.full(n, "", dtype="<U16")

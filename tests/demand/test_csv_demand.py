@@ -194,3 +194,52 @@ def test_csv_riders_may_carry_a_train_and_a_deadline(kl_env: Path, tmp_path: Pat
     )
     with pytest.raises(DemandError, match=r"line 2, column latest_arrival_s: must be later"):
         resolve(load_scenario(path))
+
+
+@pytest.mark.kaiserslautern
+def test_csv_riders_may_book_ahead(kl_env: Path, tmp_path: Path) -> None:
+    folder = scenario_dir(tmp_path)
+    (folder / "trips.csv").write_text(
+        "time,origin_lon,origin_lat,dest_lon,dest_lat,earliest_pickup_s,book_s,latest_arrival_s\n"
+        # asks at 07:00 for a pickup from 08:00: booked at 07:00
+        "07:00,7.7650,49.4400,7.7700,49.4370,08:00,,08:30\n"
+        # booked the evening before (negative seconds) for 08:10
+        "08:10,7.7650,49.4400,7.7700,49.4370,,-7200,\n"
+        # immediate
+        "08:20,7.7650,49.4400,7.7700,49.4370,,,\n"
+    )
+    path = write(folder, "c.toml", HEAD + '[[demand.models]]\ntype = "csv"\nfile = "trips.csv"\n')
+    req = resolve(load_scenario(path)).requests
+    assert req.time_s.tolist() == [8 * 3600.0, 8 * 3600.0 + 600, 8 * 3600.0 + 1200]
+    assert req.book_s[:2].tolist() == [7 * 3600.0, -7200.0] and np.isnan(req.book_s[2])
+    # the requests CSV carries the booking time and reads back the same
+    req.to_csv(folder / "again.csv")
+    again = write(folder, "a.toml", HEAD + '[[demand.models]]\ntype = "csv"\nfile = "again.csv"\n')
+    back = resolve(load_scenario(again)).requests
+    assert np.array_equal(back.book_s, req.book_s, equal_nan=True)
+    assert back.time_s.tolist() == req.time_s.tolist()
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize(
+    ("columns", "row", "message"),
+    [
+        ("earliest_pickup_s", "07:59", r"line 2, column earliest_pickup_s: must not be before"),
+        ("earliest_pickup_s", "soon", r"line 2, column earliest_pickup_s: expected a time"),
+        ("earliest_pickup_s", "23:30", r"line 2, column earliest_pickup_s: .* after the demand"),
+        ("book_s", "08:05", r"line 2, column book_s: must not be after the earliest pickup"),
+        ("book_s", "-700000", r"line 2, column book_s: booked 8\.4 days ahead, beyond"),
+        ("book_s", "x", r"line 2, column book_s: expected a time"),
+    ],
+)
+def test_csv_booking_columns_are_checked(
+    kl_env: Path, tmp_path: Path, columns: str, row: str, message: str
+) -> None:
+    folder = scenario_dir(tmp_path)
+    (folder / "trips.csv").write_text(
+        f"time,origin_lon,origin_lat,dest_lon,dest_lat,{columns}\n"
+        f"08:00,7.7650,49.4400,7.7700,49.4370,{row}\n"
+    )
+    path = write(folder, "c.toml", HEAD + '[[demand.models]]\ntype = "csv"\nfile = "trips.csv"\n')
+    with pytest.raises(DemandError, match=r"trips\.csv: " + message):
+        resolve(load_scenario(path))

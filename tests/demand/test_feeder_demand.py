@@ -145,3 +145,36 @@ riders_per_arrival = 3
     req = resolve(load_scenario(write(folder, "g.toml", text))).requests
     assert (req.tag == "feeder:to_train").sum() == 2 * 4
     assert (req.tag == "feeder:from_train").sum() == 3 * 3
+
+
+@pytest.mark.kaiserslautern
+def test_feeder_riders_may_prebook(kl_env: Path, tmp_path: Path) -> None:
+    base = (
+        HEAD
+        + """
+[[demand.models]]
+type = "feeder"
+name = "rail"
+hub = "Hauptbahnhof"
+trains = { departures = ["07:10", "08:10", "12:40"], arrivals = ["07:50", "17:20"] }
+riders_per_departure = 30
+riders_per_arrival = 20
+"""
+    )
+    plain = resolve_text(tmp_path / "a", base).requests
+    assert np.isnan(plain.book_s).all()
+    pre = resolve_text(
+        tmp_path / "b", base + "prebooked_share = 0.5\nbooking_lead_s = [600.0, 3600.0]\n"
+    ).requests
+    # prebooking draws from a stream of its own: the trips are the same
+    assert np.array_equal(pre.time_s, plain.time_s)
+    assert np.array_equal(pre.origin_lon, plain.origin_lon)
+    booked = ~np.isnan(pre.book_s)
+    assert 0.3 < booked.mean() < 0.7
+    lead = pre.time_s[booked] - pre.book_s[booked]
+    assert lead.min() >= 600.0 and lead.max() <= 3601.0
+    with pytest.raises(Exception, match="booking_lead_s: 200000 s ahead is beyond the booking"):
+        resolve_text(
+            tmp_path / "c",
+            base + "booking_lead_s = [600.0, 200000.0]\nbooking_horizon_s = 86400.0\n",
+        )

@@ -32,9 +32,9 @@ def test_csv_is_written_byte_for_byte(tmp_path: Path) -> None:
     out = _two().to_csv(tmp_path / "sub" / "r.csv")
     assert out.read_bytes() == (
         b"request_id,time_s,time,origin_lon,origin_lat,dest_lon,dest_lat,"
-        b"origin_node,dest_node,passengers,tag,train,latest_arrival_s\n"
-        b"0,3661.0,01:01:01,7.7689000,49.4447000,7.7700000,49.4400000,0,1,1,a:x,,\n"
-        b'1,7200.4,02:00:00,7.7700000,49.4400000,7.7689000,49.4447000,1,0,2,"b:y,z",,\n'
+        b"origin_node,dest_node,passengers,tag,train,latest_arrival_s,book_s\n"
+        b"0,3661.0,01:01:01,7.7689000,49.4447000,7.7700000,49.4400000,0,1,1,a:x,,,\n"
+        b'1,7200.4,02:00:00,7.7700000,49.4400000,7.7689000,49.4447000,1,0,2,"b:y,z",,,\n'
     )
 
 

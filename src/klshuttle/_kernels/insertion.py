@@ -7,6 +7,15 @@ previous node, a fixed dwell and a per-passenger time for every boarding or
 alighting passenger. Every entry of a visit happens at the visit's arrival time.
 A dwelling vehicle's open visit can take more entries without a new fixed dwell.
 
+A pickup cannot happen before its request's earliest pickup, the time the
+rider is ready (``t_submit``: a prebooked ride's booked time, a train's
+arrival plus the walk inside the station): a visit whose first entry is such a
+pickup opens at max(arrival, earliest pickup) - the vehicle waits there - and
+a pickup joins an already open visit at its node only if its earliest pickup
+is no later than that visit's arrival (otherwise it opens a new visit at the
+same node, with a new fixed dwell). A vehicle waiting for an earliest pickup
+(``veh.waiting``) has its doors closed and can leave at once.
+
 An insertion puts the new pickup before old entry ``i`` and the new drop-off
 before old entry ``j`` (``0 <= i <= j <= L``). It is feasible when capacity
 holds after every entry, every pickup happens no later than its request's
@@ -112,6 +121,9 @@ def vehicle_position(veh, v, now):
             return veh.path_node[v, lo], veh.path_t[v, lo], False, lo
         return veh.leg_to[v], veh.leg_t1[v], False, n - 1
     if s == V_DWELL:
+        if veh.waiting[v]:
+            # doors closed until an earliest pickup: free to leave now
+            return veh.node[v], now, False, -1
         return veh.node[v], veh.t_free[v], True, -1
     return veh.node[v], now, False, -1
 
@@ -126,17 +138,28 @@ def vehicle_available(veh, v, max_plan):
 
 
 @njit
-def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s):
+def _visit(t, va, merge, tt_s, pax, fixed_s, per_pax_s, earliest):
     """Time one plan entry: returns (departure so far, visit arrival).
 
-    ``merge`` means the entry joins the open visit at the same node; otherwise
-    the vehicle drives ``tt_s`` and opens a new visit with the fixed dwell.
+    ``merge`` means the entry is at the node of an open visit; it joins it if
+    its ``earliest`` time (a pickup's earliest pickup, -inf for a drop-off) is
+    no later than the visit's arrival ``va``. Otherwise the vehicle drives
+    ``tt_s``, waits until ``earliest`` if it is early, and opens a new visit
+    with the fixed dwell.
     """
-    if not merge:
+    if not merge or earliest > va:
         va = t + tt_s
+        if earliest > va:
+            va = earliest
         t = va + fixed_s
     t = t + per_pax_s * pax
     return t, va
+
+
+@njit
+def _earliest(req, q, kind):
+    """Earliest time of a plan entry: a pickup's earliest pickup, -inf for a drop-off."""
+    return req.t_submit[q] if kind == PICKUP else -np.inf
 
 
 @njit
@@ -153,6 +176,8 @@ def new_work(max_plan):
         np.empty(n),  # from_d: drive from the new drop-off to each old entry's node
         np.empty(n, dtype=np.int64),  # next_visit: first later entry opening a new visit
         np.empty(n),  # drop_pax: passengers alighting at each old entry and after it
+        np.empty(n, dtype=np.bool_),  # waits: an earliest pickup binds at or after each old entry
+        np.empty(n),  # early: earliest time of each old entry (-inf for a drop-off)
     )
 
 
@@ -225,7 +250,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     pos, pos_t, open0, _ = vehicle_position(veh, v, now)
     if pos_t + to_p[pos] > lp:
         return best, bi, bj, STAGE_WAIT, btp
-    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit, drop_pax = work
+    pre_t, pre_va, pre_load, leg_tt, slack, to_d, from_d, next_visit, drop_pax, waits, early = work
     L = veh.plan_len[v]
     load0 = veh.load[v]
     # timing of the old plan
@@ -238,7 +263,12 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
         nd = veh.plan_node[v, k]
         q = veh.plan_req[v, k]
         leg_tt[k] = veh.plan_tt[v, k] if k > 0 else net.time_s[pos, nd]
-        t, va = _visit(t, va, nd == prev and opn, leg_tt[k], req.pax[q], fixed, pp)
+        e = _earliest(req, q, veh.plan_kind[v, k])
+        early[k] = e
+        mg = nd == prev and opn
+        # the vehicle waits for this pickup: a delay before it may shrink the wait
+        waits[k] = e > va if mg else e > t + leg_tt[k]
+        t, va = _visit(t, va, mg, leg_tt[k], req.pax[q], fixed, pp, e)
         opn = True
         prev = nd
         load += req.pax[q] * veh.plan_kind[v, k]
@@ -257,8 +287,10 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     next_visit[L] = L
     slack[L] = np.inf
     drop_pax[L] = 0.0
+    waits[L] = False
     for k in range(L - 1, -1, -1):
         slack[k] = min(slack[k], slack[k + 1])
+        waits[k] = waits[k] or waits[k + 1]
         if k >= 1 and veh.plan_node[v, k] != veh.plan_node[v, k - 1]:
             next_visit[k] = k
         else:
@@ -286,7 +318,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
             t0, va0, prev0, load_i = pos_t, pos_t, pos, load0
             merge = pos == P and open0
         # the new pickup
-        tm, tp = _visit(t0, va0, merge, to_p[prev0], pax, fixed, pp)
+        tm, tp = _visit(t0, va0, merge, to_p[prev0], pax, fixed, pp, t_sub)
         if tp > lp:
             continue
         if load_i + pax > cap or (not pooling and load_i > 0):
@@ -305,7 +337,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                 nd = veh.plan_node[v, k]
                 q = veh.plan_req[v, k]
                 tt_k = leg_tt[k] if k > i else from_p[nd]
-                tm, mva = _visit(tm, mva, nd == mprev, tt_k, req.pax[q], fixed, pp)
+                tm, mva = _visit(tm, mva, nd == mprev, tt_k, req.pax[q], fixed, pp, early[k])
                 mprev = nd
                 mid_stage = STAGE_NONE
                 if veh.plan_kind[v, k] == PICKUP:
@@ -327,7 +359,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                     break
             # the new drop-off
             tt_d = tt_pd if j == i else to_d[j - 1]
-            ts, td = _visit(tm, mva, mprev == D, tt_d, pax, fixed, pp)
+            ts, td = _visit(tm, mva, mprev == D, tt_d, pax, fixed, pp, -np.inf)
             if td - tp > mr or td > ld:
                 # the drop-off only gets later further down the plan (triangle
                 # inequality of shortest paths): later j fail here too, or at
@@ -343,11 +375,16 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
             ok = True
             suf_pt = 0.0
             shift_from = next_visit[j + 1] if j < L else L
+            if shift_from < L and waits[shift_from]:
+                shift_from = L + 1  # a wait may absorb the delay: check one by one
             k = j
             while k < L:
                 if k == shift_from:
                     delay = ts - pre_t[k - 1]
-                    if delay <= slack[k] + EPS_S:
+                    # (a delay < 0 beyond rounding: the insertion let a waiting
+                    # pickup join an earlier visit; later entries may then
+                    # wait, so go exact)
+                    if -EPS_S <= delay <= slack[k] + EPS_S:
                         ts = pre_t[L - 1] + delay
                         suf_pt += delay * drop_pax[k]
                         break
@@ -355,7 +392,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
                 nd = veh.plan_node[v, k]
                 q = veh.plan_req[v, k]
                 tt_k = from_d[k] if k == j else leg_tt[k]
-                ts, sva = _visit(ts, sva, nd == sprev, tt_k, req.pax[q], fixed, pp)
+                ts, sva = _visit(ts, sva, nd == sprev, tt_k, req.pax[q], fixed, pp, early[k])
                 sprev = nd
                 if veh.plan_kind[v, k] == PICKUP:
                     if sva > req.latest_pickup[q] + EPS_S:

@@ -1,6 +1,8 @@
 """The discrete-event loop of the on-demand simulation (numba).
 
-Events come from two sources: the requests, sorted by submission time, and
+Events come from two sources: the requests, sorted by release time (when the
+dispatcher learns of them: the booking time of a prebooked ride, clipped to
+the start of service; the ready time of an immediate one), and
 one pending event per vehicle (arrival at the end of a leg, departure after a
 dwell, start or end of service). The loop always takes the earliest; at equal
 times vehicles go first (lowest index first), then requests. ``run_until``
@@ -169,6 +171,8 @@ def _execute_stop(veh, req, log, v, t):
     moved = 0
     while veh.plan_len[v] > 0 and veh.plan_node[v, 0] == node:
         r = veh.plan_req[v, 0]
+        if veh.plan_kind[v, 0] == PICKUP and req.t_submit[r] > t:
+            break  # the rider is not ready yet: the vehicle waits for them
         pax = req.pax[r]
         if veh.plan_kind[v, 0] == DROPOFF:
             n = veh.n_onboard[v]
@@ -196,6 +200,25 @@ def _execute_stop(veh, req, log, v, t):
         moved += pax
         _pop_front(veh, v)
     return moved
+
+
+@njit
+def _wait_for_pickup(veh, req, v, t):
+    """Close the doors and wait at the stop for the leading pickup's earliest time.
+
+    True if the leading plan entry is a pickup at this stop whose rider is not
+    ready before ``t``.
+    """
+    if veh.plan_len[v] == 0 or veh.plan_node[v, 0] != veh.node[v]:
+        return False
+    r = veh.plan_req[v, 0]
+    if veh.plan_kind[v, 0] != PICKUP or req.t_submit[r] <= t:
+        return False
+    veh.state[v] = V_DWELL
+    veh.waiting[v] = 1
+    veh.t_free[v] = req.t_submit[r]
+    veh.next_t[v] = req.t_submit[r]
+    return True
 
 
 @njit
@@ -240,6 +263,8 @@ def _vehicle_event(net, fleet, veh, req, log, params, v, t):
         if kind == LEG_SERVICE:
             emit(log, t, E_ARRIVE, v, -1, b, veh.load[v], 0)
             moved = _execute_stop(veh, req, log, v, t)
+            if moved == 0 and _wait_for_pickup(veh, req, v, t):
+                return True
             veh.state[v] = V_DWELL
             veh.t_free[v] = t + fleet.dwell_s[v] + fleet.per_pax_s[v] * moved
             veh.next_t[v] = veh.t_free[v]
@@ -248,12 +273,19 @@ def _vehicle_event(net, fleet, veh, req, log, params, v, t):
             return start_leg(net, veh, v, b, veh.plan_node[v, 0], t, LEG_SERVICE)
         return _go_idle(net, fleet, veh, log, params, v, t)
     if s == V_DWELL:
+        if _wait_for_pickup(veh, req, v, t):
+            return True
         if veh.plan_len[v] > 0 and veh.plan_node[v, 0] == veh.node[v]:
-            # passengers assigned to this stop while the doors were open
+            # passengers assigned to this stop while the doors were open, or the
+            # riders the vehicle waited for (the doors open: a new fixed dwell)
             moved = _execute_stop(veh, req, log, v, t)
             veh.t_free[v] = t + fleet.per_pax_s[v] * moved
+            if veh.waiting[v]:
+                veh.t_free[v] += fleet.dwell_s[v]
+                veh.waiting[v] = 0
             veh.next_t[v] = veh.t_free[v]
             return True
+        veh.waiting[v] = 0
         if veh.plan_len[v] > 0:
             emit(log, t, E_DEPART, v, -1, veh.node[v], veh.load[v], veh.plan_node[v, 0])
             return start_leg(net, veh, v, veh.node[v], veh.plan_node[v, 0], t, LEG_SERVICE)
@@ -315,6 +347,8 @@ def apply_insertion(net, veh, req, log, v, r, i, j, now, pickup_t):
     emit(log, now, E_ASSIGN, v, r, req.pickup_node[r], veh.load[v], 0)
     if i == 0 and veh.state[v] != V_DWELL:
         return redirect(net, veh, req, log, v, veh.plan_node[v, 0], LEG_SERVICE, now)
+    if i == 0 and veh.waiting[v]:
+        veh.next_t[v] = now  # the vehicle waiting for a rider has something to do first
     return True
 
 
@@ -403,7 +437,7 @@ def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_pl
                 tv = veh.next_t[u]
                 v = u
         k = clock.next_req[0]
-        tr = req.t_submit[k] if k < nr else np.inf
+        tr = req.release_s[k] if k < nr else np.inf
         t = min(tv, tr)
         if t > t_stop or t == np.inf:
             clock.now[0] = max(clock.now[0], min(t_stop, t))
@@ -419,7 +453,7 @@ def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_pl
         if req.status[k] == R_REJECTED:  # rejected while prepared (no stop in reach, ...)
             emit(log, t, E_REJECT, -1, k, req.pickup_node[k], 0, req.reason[k])
             continue
-        if t < start or t > end:
+        if req.t_submit[k] < start or req.t_submit[k] > end:
             reject(req, log, k, t, RS_OUTSIDE_HOURS)
             continue
         if batch:

@@ -16,7 +16,7 @@ import numpy as np
 V_OFF = 0  # before service start or back at the depot after service end
 V_IDLE = 1  # standing at a node with an empty plan
 V_DRIVE = 2  # driving a leg (to its next stop, rebalancing, or to the depot)
-V_DWELL = 3  # at a stop, doors open, until t_free
+V_DWELL = 3  # at a stop until t_free: doors open, or (waiting) closed until an earliest pickup
 
 # Leg kinds.
 LEG_SERVICE = 0  # towards the next stop of the plan
@@ -143,7 +143,9 @@ class DispatchParams(NamedTuple):
 class RequestArrays(NamedTuple):
     """Requests: static columns first, then the state the simulation fills in."""
 
-    t_submit: np.ndarray  # float64 [nr], time the passenger is at the pickup point
+    t_submit: (
+        np.ndarray
+    )  # float64 [nr], time the passenger is ready at the pickup (earliest pickup)
     pickup_node: np.ndarray  # int32 [nr]
     dropoff_node: np.ndarray  # int32 [nr]
     pax: np.ndarray  # int32 [nr]
@@ -151,6 +153,7 @@ class RequestArrays(NamedTuple):
     max_ride_s: np.ndarray  # float64 [nr]
     latest_dropoff: np.ndarray  # float64 [nr], inf unless walking would be faster after it
     deadline: np.ndarray  # uint8 [nr], 1: latest_dropoff is the rider's deadline (a train)
+    release_s: np.ndarray  # float64 [nr], when the dispatcher learns of it (booking, <= t_submit)
     status: np.ndarray  # int8 [nr], R_*
     vehicle: np.ndarray  # int32 [nr]
     assign_s: np.ndarray  # float64 [nr]
@@ -187,6 +190,7 @@ class Vehicles(NamedTuple):
     n_onboard: np.ndarray  # int32 [nv]
     load: np.ndarray  # int32 [nv], passengers on board
     off_s: np.ndarray  # float64 [nv], when it went off service (inf if not yet)
+    waiting: np.ndarray  # uint8 [nv], 1: doors closed, waiting at a stop for an earliest pickup
 
 
 class Log(NamedTuple):

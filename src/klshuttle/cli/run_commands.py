@@ -219,6 +219,17 @@ def print_run_summary(result: Any, lang: str | None = None) -> None:
             p5=minutes(k["connection_slack_p5_s"], lang),
         )
         table.add_row(tr("t.connections", lang), value, *([""] * (len(blocks) - 1)))
+    if k.get("by_booking"):
+        pre, imm = k["by_booking"]["prebooked"], k["by_booking"]["immediate"]
+        value = tr(
+            "t.by_booking_value",
+            lang,
+            pre=pct(pre["served_share"], lang, 1),
+            imm=pct(imm["served_share"], lang, 1),
+            pre_wait=minutes(pre["wait_p50_s"], lang),
+            imm_wait=minutes(imm["wait_p50_s"], lang),
+        )
+        table.add_row(tr("t.by_booking", lang), value, *([""] * (len(blocks) - 1)))
     timings = ", ".join(f"{name} {sec:.2f} s" for name, sec in result.timings_s.items())
     console.print(table)
     print_benefit_summary(result, lang)

@@ -29,8 +29,18 @@ __all__ = ["csv_trips"]
 
 _CSV_REQUIRED = ("time", "origin_lon", "origin_lat", "dest_lon", "dest_lat")
 #: ``train`` names the train a rider connects with; ``latest_arrival_s`` (seconds
-#: or ``HH:MM``) is the rider's deadline at the destination, a hard limit.
-_CSV_OPTIONAL = ("passengers", "tag", "train", "latest_arrival_s")
+#: or ``HH:MM``) is the rider's deadline at the destination, a hard limit;
+#: ``earliest_pickup_s`` the time the rider is ready at the pickup (if later
+#: than ``time``: the ride is booked at ``time``); ``book_s`` when a
+#: prebooked ride was booked (the dispatcher learns of it then).
+_CSV_OPTIONAL = (
+    "passengers",
+    "tag",
+    "train",
+    "latest_arrival_s",
+    "earliest_pickup_s",
+    "book_s",
+)
 #: Columns of klshuttle's own requests CSV that are recomputed, so ignored.
 _CSV_IGNORED = ("request_id", "time_s", "origin_node", "dest_node")
 _MAX_ROW_ERRORS = 20
@@ -80,7 +90,7 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
         )
     col = {h: i for i, h in enumerate(header)}
     errors: list[str] = []
-    out: list[tuple[float, float, float, float, float, int, str, str, float]] = []
+    out: list[tuple[float, float, float, float, float, int, str, str, float, float]] = []
     outside = 0
     w = ctx.window
 
@@ -140,6 +150,48 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
                 ok = False
         tag = cell.get("tag") or "trip"
         train = cell.get("train", "")
+        ready = t if ok else math.nan
+        text_ready = cell.get("earliest_pickup_s", "")
+        if text_ready != "" and ok:
+            try:
+                ready = parse_time(float(text_ready) if _is_number(text_ready) else text_ready)
+            except ValueError as exc:
+                bad(line, "earliest_pickup_s", str(exc))
+                ok = False
+            else:
+                if ready < t:
+                    bad(line, "earliest_pickup_s", "must not be before the time of the request")
+                    ok = False
+                elif ready >= w.end:
+                    bad(
+                        line,
+                        "earliest_pickup_s",
+                        f"{format_clock(ready)} is after the demand window's end {format_time(w.end)}",
+                    )
+                    ok = False
+        book = t if ok and ready > t else math.nan
+        text_book = cell.get("book_s", "")
+        if text_book != "" and ok:
+            try:
+                # a booking the day before: negative seconds
+                book = float(text_book) if _is_number(text_book) else parse_time(text_book)
+                if not math.isfinite(book):
+                    raise ValueError(f"expected a time, got {text_book[:30]!r}")
+            except ValueError as exc:
+                bad(line, "book_s", str(exc))
+                ok = False
+            else:
+                if book > ready:
+                    bad(line, "book_s", "must not be after the earliest pickup (or the time)")
+                    ok = False
+                elif ready - book > model.booking_horizon_s:
+                    bad(
+                        line,
+                        "book_s",
+                        f"booked {(ready - book) / 86400:.1f} days ahead, beyond the booking "
+                        f"horizon booking_horizon_s = {model.booking_horizon_s:g} s",
+                    )
+                    ok = False
         arrive_by = math.nan
         text_by = cell.get("latest_arrival_s", "")
         if text_by != "":
@@ -149,8 +201,12 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
                 bad(line, "latest_arrival_s", str(exc))
                 ok = False
             else:
-                if ok and arrive_by <= t:
-                    bad(line, "latest_arrival_s", "must be later than the time of the request")
+                if ok and arrive_by <= ready:
+                    bad(
+                        line,
+                        "latest_arrival_s",
+                        "must be later than the time of the request (and the earliest pickup)",
+                    )
                     ok = False
         if ok and coords[0:2] == coords[2:4]:
             errors.append(f"line {line}: origin and destination are the same point")
@@ -170,7 +226,20 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
                 )
                 ok = False
         if ok:
-            out.append((t, coords[0], coords[1], coords[2], coords[3], pax, tag, train, arrive_by))
+            out.append(
+                (
+                    ready,
+                    coords[0],
+                    coords[1],
+                    coords[2],
+                    coords[3],
+                    pax,
+                    tag,
+                    train,
+                    arrive_by,
+                    book,
+                )
+            )
         if len(errors) >= _MAX_ROW_ERRORS:
             break
     if errors:
@@ -197,6 +266,7 @@ def csv_trips(model: CsvDemand, ctx: DemandContext, rng: np.random.Generator, wh
         dropped=outside,
         train=np.array(arr[7], dtype=np.str_),
         latest_arrival_s=np.array(arr[8], dtype=np.float64),
+        book_s=np.array(arr[9], dtype=np.float64),
     )
 
 

@@ -82,12 +82,32 @@ def generate_requests(
         if generate is None:  # pragma: no cover - the schema admits no other type
             raise DemandError(f"{label}: {where}: unknown model type {model.type!r}")
         trips = generate(model, ctx, rng, where)
+        # a stream of its own, so that prebooking leaves every other draw unchanged
+        _prebook(trips, model, np.random.default_rng(stream.spawn(1)[0]))
         parts.append(trips)
         per_model[model.name or model.type] = {
             "requests": len(trips.time_s),
             "dropped": trips.dropped,
         }
     return _assemble(parts, graph, meta={"seed": s, "models": per_model})
+
+
+def _prebook(trips: Trips, model: Any, rng: np.random.Generator) -> None:
+    """Let ``model.prebooked_share`` of the trips (those without a booking time) book ahead.
+
+    A prebooked rider books ``booking_lead_s`` = [min, max] (uniform) before
+    the time they are ready at the pickup.
+    """
+    n = len(trips.time_s)
+    share = float(getattr(model, "prebooked_share", 0.0))  # a registered model may lack it
+    if share <= 0.0 or n == 0:
+        return
+    book = np.full(n, np.nan) if trips.book_s is None else np.asarray(trips.book_s, float).copy()
+    lo, hi = model.booking_lead_s
+    pick = (rng.random(n) < share) & np.isnan(book)
+    lead = lo + rng.random(n) * (hi - lo)
+    book[pick] = np.floor(trips.time_s[pick] - lead[pick])
+    trips.book_s = book
 
 
 def _assemble(parts: list[Trips], graph: RoadGraph, meta: dict[str, Any]) -> Requests:
@@ -109,6 +129,9 @@ def _assemble(parts: list[Trips], graph: RoadGraph, meta: dict[str, Any]) -> Req
             for p in parts
         ]
     ).astype(np.float64)
+    cat["book_s"] = np.concatenate(
+        [np.full(len(p.time_s), np.nan) if p.book_s is None else p.book_s for p in parts]
+    ).astype(np.float64)
     model_idx = np.concatenate([np.full(len(p.time_s), i) for i, p in enumerate(parts)])
     within = np.concatenate([np.arange(len(p.time_s)) for p in parts])
     order = np.lexsort((within, model_idx, cat["time_s"]))
@@ -128,4 +151,5 @@ def _assemble(parts: list[Trips], graph: RoadGraph, meta: dict[str, Any]) -> Req
         meta=meta,
         train=cat["train"][order],
         latest_arrival_s=cat["latest_arrival_s"][order],
+        book_s=cat["book_s"][order],
     )

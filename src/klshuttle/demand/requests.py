@@ -32,6 +32,7 @@ REQUEST_COLUMNS = (
     "tag",
     "train",
     "latest_arrival_s",
+    "book_s",
 )
 
 
@@ -64,6 +65,10 @@ class Requests:
     latest_arrival_s : float64
         Latest arrival at the destination (a train's departure minus the
         transfer time), NaN for none. A hard limit of the rider's drop-off.
+    book_s : float64
+        When a prebooked ride was booked (seconds since day start, negative:
+        the day before), NaN for an immediate request (asked for at
+        ``time_s``). ``time_s`` is then the earliest pickup.
     """
 
     request_id: NDArray[np.int64]
@@ -79,6 +84,7 @@ class Requests:
     meta: dict[str, Any] = field(default_factory=dict)
     train: NDArray[np.str_] | None = None
     latest_arrival_s: NDArray[np.float64] | None = None
+    book_s: NDArray[np.float64] | None = None
 
     _DTYPES: ClassVar[dict[str, Any]] = {
         "request_id": np.int64,
@@ -93,6 +99,7 @@ class Requests:
         "tag": np.str_,
         "train": np.str_,
         "latest_arrival_s": np.float64,
+        "book_s": np.float64,
     }
 
     def __post_init__(self) -> None:
@@ -101,6 +108,8 @@ class Requests:
             object.__setattr__(self, "train", np.full(n0, "", dtype=np.str_))
         if self.latest_arrival_s is None:
             object.__setattr__(self, "latest_arrival_s", np.full(n0, np.nan))
+        if self.book_s is None:
+            object.__setattr__(self, "book_s", np.full(n0, np.nan))
         for name, dtype in self._DTYPES.items():
             object.__setattr__(self, name, _frozen(getattr(self, name), dtype))
         n = len(self.request_id)
@@ -163,6 +172,7 @@ class Requests:
                             str(self.tag[i]),
                             str(self.train[i]),  # type: ignore[index]
                             _fmt_opt(self.latest_arrival_s[i]),  # type: ignore[index]
+                            _fmt_opt(self.book_s[i]),  # type: ignore[index]
                         )
                     )
             tmp.replace(target)

@@ -83,6 +83,8 @@ class Trips:
     train: NDArray[np.str_] | None = None
     #: latest arrival at the destination (NaN: none); None: no limits
     latest_arrival_s: NDArray[np.float64] | None = None
+    #: when a prebooked ride was booked (NaN: asked when ready, immediate); None: none is
+    book_s: NDArray[np.float64] | None = None
 
 
 @dataclass

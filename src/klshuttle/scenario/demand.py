@@ -78,14 +78,45 @@ def _check_passengers(value: dict[str, float]) -> dict[str, float]:
     return dict(sorted(value.items(), key=lambda kv: int(kv[0])))
 
 
+#: KEXI Kelheim takes bookings from right away up to seven days ahead (busnetz.de).
+KEXI_BOOKING_HORIZON_S = 7 * 86400.0
+#: A booking lead time: from the booking to the ride, up to a KEXI horizon.
+LeadTime = Annotated[float, Strict(), Field(ge=0, le=KEXI_BOOKING_HORIZON_S)]
+
+
 class _DemandModel(SpecModel):
     name: Annotated[Str, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")] | None = Field(
         default=None, description="tag of the requests of this model (default: its type)"
     )
     # assumption: one passenger per request unless a group-size distribution is given.
     passengers: Passengers = Field(default_factory=lambda: {"1": 1.0})
+    # Prebooking (KEXI Kelheim: immediately or up to seven days ahead): this
+    # share of the model's riders books ahead, booking_lead_s = [min, max]
+    # before the time they are ready at the pickup, drawn uniformly, at most
+    # booking_horizon_s ahead. The dispatcher learns of a prebooked ride at
+    # its booking time (the start of service if earlier) and plans it into
+    # its time window; the others ask when they are ready (immediate).
+    prebooked_share: Annotated[float, Strict(), Field(ge=0, le=1)] = 0.0
+    # assumption: 30 min to 1 day ahead (KEXI allows 7 days; most rides of a
+    # feeder are booked the same day, when the rider knows the train).
+    booking_lead_s: tuple[LeadTime, LeadTime] = (1800.0, 86400.0)
+    booking_horizon_s: LeadTime = KEXI_BOOKING_HORIZON_S
 
     _passengers = field_validator("passengers")(_check_passengers)
+
+    @model_validator(mode="after")
+    def _booking(self) -> _DemandModel:
+        lo, hi = self.booking_lead_s
+        if hi < lo:
+            raise ValueError(
+                f"booking_lead_s must be [min, max] with min <= max, got [{lo:g}, {hi:g}]"
+            )
+        if hi > self.booking_horizon_s:
+            raise ValueError(
+                f"booking_lead_s: {hi:g} s ahead is beyond the booking horizon "
+                f"booking_horizon_s = {self.booking_horizon_s:g} s"
+            )
+        return self
 
 
 #: Destination categories of the ``osm`` model.

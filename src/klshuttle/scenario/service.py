@@ -80,8 +80,9 @@ class PointStops(SpecModel):
 
 
 class VirtualStops(SpecModel):
-    """Virtual stops generated on the road network so that every graph node
-    inside the area lies within ``spacing_m`` (straight line) of a stop."""
+    """Virtual stops about ``spacing_m`` apart: the distance between neighbouring
+    stops (every graph node inside the area lies within ``spacing_m / 2``,
+    straight line, of a stop; :func:`klshuttle.stops.virtual_stops`)."""
 
     type: Literal["virtual"]
     # KEXI Kelheim: about 150 stops at most 250 m apart (shared/DOMAIN.md).

@@ -1,7 +1,9 @@
 """The headline block: what the service achieves, each figure a number with its unit.
 
 Served share; the typical door-to-door time against walking and the car;
-train connections made (when the KPIs carry them); residents reached
+train connections made (when the KPIs carry them); the share of rides booked
+ahead with the served share and median wait of prebooked and immediate rides
+(when any were prebooked); residents reached
 (accessibility); net vehicle-km and parking spaces freed with their low-high
 range (land use). A figure whose data is absent is left out.
 """
@@ -109,6 +111,24 @@ def headline_html(result: Result, lang: str) -> str:
                 tr("h.connections_of", lang, missed=num(missed, lang))
                 if missed is not None
                 else "",
+            )
+        )
+    booking = k.get("by_booking")
+    if booking:
+        pre, imm = booking["prebooked"], booking["immediate"]
+        total = pre["requests"] + imm["requests"]
+        cards.append(
+            _card(
+                pct(pre["requests"] / total if total else None, lang, 0),
+                tr("h.prebooked", lang),
+                tr(
+                    "h.prebooked_of",
+                    lang,
+                    pre=pct(pre["served_share"], lang, 1),
+                    imm=pct(imm["served_share"], lang, 1),
+                    pre_wait=minutes(pre["wait_p50_s"], lang, 1),
+                    imm_wait=minutes(imm["wait_p50_s"], lang, 1),
+                ),
             )
         )
     if result.accessibility is not None:

@@ -93,6 +93,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "h.d2d_vs": ("on foot {walk} · by car {car}", "zu Fuß {walk} · Auto {car}"),
     "h.connections": ("train connections made", "Zuganschlüsse erreicht"),
     "h.connections_of": ("{missed} missed", "{missed} verpasst"),
+    "h.prebooked": ("of the rides booked ahead", "der Fahrten vorgebucht"),
+    "h.prebooked_of": (
+        "served {pre} / {imm} (immediate); median wait {pre_wait} / {imm_wait}",
+        "bedient {pre} / {imm} (sofort); Wartezeit Median {pre_wait} / {imm_wait}",
+    ),
     "h.residents": (
         "more residents reach {place} within {minutes} min",
         "mehr Einwohner erreichen {place} in {minutes} min",
@@ -182,6 +187,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "t.connections": (
         "train connections made (slack mean / 5th pct)",
         "Zuganschlüsse erreicht (Puffer Mittel / 5. Perzentil)",
+    ),
+    "t.by_booking": (
+        "prebooked / immediate: served; median wait",
+        "vorgebucht / sofort: bedient; Wartezeit Median",
+    ),
+    "t.by_booking_value": (
+        "{pre} / {imm}; {pre_wait} / {imm_wait}",
+        "{pre} / {imm}; {pre_wait} / {imm_wait}",
     ),
     "t.connections_value": (
         "{made} of {total} ({share}); {mean} / {p5}",
