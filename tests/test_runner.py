@@ -297,13 +297,16 @@ def res_population(res) -> int:
 
 
 @pytest.mark.kaiserslautern
-def test_more_vehicles_never_reduce_residents_reached(kl_env, kl_router) -> None:
+def test_more_vehicles_never_reduce_residents_reached(kl_env) -> None:
     sc = load_scenario(SCENARIOS / "hbf-feeder-on-demand.toml")
     outputs = sc.outputs.model_copy(update={"which": ["accessibility"]})
+    router = Router(
+        resolve(sc).graph
+    )  # the scenario's own graph (its hub stop may be a bus-way node)
     reached = {}
     for n in (10, 20, 40):
         fleet = sc.fleet.model_copy(update={"vehicles": n})
-        res = simulate(sc.model_copy(update={"fleet": fleet, "outputs": outputs}), router=kl_router)
+        res = simulate(sc.model_copy(update={"fleet": fleet, "outputs": outputs}), router=router)
         assert res.accessibility is not None
         reached[n] = res.accessibility
     for fewer, more in ((10, 20), (20, 40)):
@@ -312,6 +315,15 @@ def test_more_vehicles_never_reduce_residents_reached(kl_env, kl_router) -> None
         for da, db in zip(a.summary["destinations"], b.summary["destinations"], strict=True):
             for t, within in da["residents_within"].items():
                 assert db["residents_within"][t]["walk_and_shuttle"] >= within["walk_and_shuttle"]
+
+
+@pytest.mark.kaiserslautern
+def test_router_of_another_graph_is_refused(kl_env, kl_router) -> None:
+    sc = load_scenario(SCENARIOS / "hbf-feeder-on-demand.toml")
+    res = resolve(sc)
+    assert res.graph.n_nodes != kl_router.n_nodes  # the feeder's graph keeps bus ways
+    with pytest.raises(ValueError, match="scenario's own graph"):
+        simulate(sc, resolved=res, router=kl_router)
 
 
 @pytest.mark.kaiserslautern

@@ -358,6 +358,12 @@ def simulate(
     t = time.perf_counter()
     if router is None:
         router = Router(resolved.graph)
+    elif router.n_nodes != resolved.graph.n_nodes:
+        raise ValueError(
+            f"the router was built for a graph of {router.n_nodes} nodes, but the "
+            f"scenario resolves to one of {resolved.graph.n_nodes}: pass the router "
+            "of the scenario's own graph"
+        )
     net = net_tables(router)
     timings["routing_tables"] = time.perf_counter() - t
     t = time.perf_counter()
