@@ -1,7 +1,7 @@
 """Sweep benchmark: 16 runs on a 2-worker Dask LocalCluster against the same runs serially.
 
 Group ``sweep_16``: a sweep of 2 grid points x 8 replications (16 runs of a
-1,500-request day with 6 vehicles around the Hauptbahnhof, writing kpis.json,
+6,000-request day with 20 or 24 vehicles around the Hauptbahnhof, writing kpis.json,
 trips.csv, vehicles.csv and the land-use files) on a ``LocalCluster`` of two
 worker processes (``[klshuttle]``) and the same 16 runs one after another in
 this process (``[serial]``), measured in the same benchmark run. Both start
@@ -33,11 +33,11 @@ extends = "{base}"
 [map]
 area = {{ type = "stops", stops = ["Hauptbahnhof"], buffer_m = 2000.0 }}
 [fleet]
-vehicles = 6
+vehicles = 20
 [[demand.models]]
 type = "osm"
 name = "residents"
-trips_per_day = 1500
+trips_per_day = 6000
 hubs = {{ "Hauptbahnhof" = 2.0, "Rathaus" = 1.0 }}
 [outputs]
 which = ["kpis", "trips", "vehicles", "landuse"]
@@ -58,7 +58,7 @@ def sweep_env(tmp_path_factory: pytest.TempPathFactory) -> Any:
     folder = tmp_path_factory.mktemp("sweep-bench")
     scenario = folder / "day.toml"
     scenario.write_text(DAY.format(base=(REPO / "scenarios" / "base.toml").as_posix()))
-    plan = plan_sweep(scenario, grid={"fleet.vehicles": [5, 6]}, replications=8)
+    plan = plan_sweep(scenario, grid={"fleet.vehicles": [20, 24]}, replications=8)
     assert len(plan.run_ids) == 16
     task = plan.tasks[0]
     key = plan.network_keys[task.run_id]
@@ -98,7 +98,7 @@ def test_sweep_16(benchmark: Any, sweep_env: dict[str, Any], impl: str) -> None:
     pids = {r.pid for r in outcome.reports}
     benchmark.extra_info.update(
         {
-            "measures": "16 runs (2 grid points x 8 replications), 1,500 requests, with files",
+            "measures": "16 runs (2 grid points x 8 replications), 6,000 requests, with files",
             "processes": len(pids),
             "run_s_mean": sum(r.seconds for r in outcome.reports) / 16,
         }

@@ -27,6 +27,18 @@ def kl_router(kl_graph) -> Router:
 
 
 @pytest.fixture(scope="session")
+def campus_router(kl_osm, kl_cache) -> Router:
+    """The router of campus-on-demand's own graph (its area differs from the default one)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("KLSHUTTLE_OSM", str(kl_osm))
+    mp.setenv("KLSHUTTLE_CACHE_DIR", str(kl_cache))
+    try:
+        return Router(resolve(load_scenario(SCENARIOS / "campus-on-demand.toml")).graph)
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="session")
 def runs(kl_osm, kl_cache, kl_graph, kl_router):
     """Each shipped scenario simulated once (seed of the scenario)."""
     mp = pytest.MonkeyPatch()
@@ -150,10 +162,10 @@ def test_hybrid_scenario_uses_line_and_on_demand_vehicles(runs) -> None:
 
 
 @pytest.mark.kaiserslautern
-def test_same_seed_gives_byte_identical_files(kl_env, kl_router, tmp_path: Path) -> None:
+def test_same_seed_gives_byte_identical_files(kl_env, campus_router, tmp_path: Path) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
-    a = write_result(simulate(sc, router=kl_router), tmp_path / "a")
-    b = write_result(simulate(sc, router=kl_router), tmp_path / "b")
+    a = write_result(simulate(sc, router=campus_router), tmp_path / "a")
+    b = write_result(simulate(sc, router=campus_router), tmp_path / "b")
     files = sorted(p.relative_to(a).as_posix() for p in a.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(b).as_posix() for p in b.rglob("*") if p.is_file())
     # each selected output kind writes exactly its files
@@ -169,18 +181,18 @@ def test_same_seed_gives_byte_identical_files(kl_env, kl_router, tmp_path: Path)
     } <= set(files)
     for name in files:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
-    other = simulate(sc, seed=sc.seed + 1, router=kl_router)
-    assert other.run_id != simulate(sc, router=kl_router).run_id
+    other = simulate(sc, seed=sc.seed + 1, router=campus_router)
+    assert other.run_id != simulate(sc, router=campus_router).run_id
     trips = pd.read_csv(a / "private" / "trips.csv")
     assert not other.trips["request_s"].equals(trips["request_s"])
 
 
 @pytest.mark.kaiserslautern
 def test_output_folder_is_never_overwritten_silently(
-    kl_env, kl_router, tmp_path: Path, monkeypatch
+    kl_env, campus_router, tmp_path: Path, monkeypatch
 ) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
-    res = simulate(sc, router=kl_router)
+    res = simulate(sc, router=campus_router)
     target = write_result(res, tmp_path / "out")
     (target / "public" / "kpis.json").write_text("{}")
     with pytest.raises(OutputExistsError, match="--overwrite"):
@@ -219,17 +231,17 @@ def test_each_output_kind_writes_exactly_its_files(runs, tmp_path: Path, kind: s
 
 
 @pytest.mark.kaiserslautern
-def test_no_landuse_unless_the_outputs_ask(kl_env, kl_router) -> None:
+def test_no_landuse_unless_the_outputs_ask(kl_env, campus_router) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
     outputs = sc.outputs.model_copy(update={"which": ["kpis", "html"]})
-    res = simulate(sc.model_copy(update={"outputs": outputs}), router=kl_router)
+    res = simulate(sc.model_copy(update={"outputs": outputs}), router=campus_router)
     assert res.landuse is None and res.accessibility is None
 
 
 @pytest.mark.kaiserslautern
-def test_kpis_json_matches_the_trip_table(kl_env, kl_router, tmp_path: Path) -> None:
+def test_kpis_json_matches_the_trip_table(kl_env, campus_router, tmp_path: Path) -> None:
     sc = load_scenario(SCENARIOS / "campus-on-demand.toml")
-    res = simulate(sc, router=kl_router)
+    res = simulate(sc, router=campus_router)
     folder = write_result(res, tmp_path / "o")
     k = json.loads((folder / "public" / "kpis.json").read_text())
     trips = pd.read_csv(folder / "private" / "trips.csv")
