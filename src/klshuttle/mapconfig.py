@@ -291,3 +291,22 @@ def resolve_map_source(source: str | os.PathLike[str] | MapSource | None = None)
             "pass an OSM file with --osm PATH, set KLSHUTTLE_OSM, or name a place"
         )
     return MapSource(kind="file", path=bundled.resolve(), origin="bundled")
+
+
+def osm_file(source: str | os.PathLike[str] | MapSource | None, needs: str) -> Path:
+    """The local OSM file of a map source, for readers that need one (not an online source).
+
+    ``needs`` completes the error, e.g. "bus route relations are read".
+
+    Raises
+    ------
+    MapSourceError
+        If the source is not a local OSM file.
+    """
+    src = resolve_map_source(source)
+    if src.kind != "file" or src.path is None:
+        raise MapSourceError(
+            f"{src.describe()}: {needs} from an OSM file; pass one with --osm, "
+            "[map] osm or KLSHUTTLE_OSM"
+        )
+    return src.path

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -26,8 +25,9 @@ from numpy.typing import NDArray
 
 from .errors import MapSourceError
 from .graph import to_metric
-from .maps import MapSource, resolve_map_source
-from .paths import cache_dir, file_sha256, save_to_cache
+from .mapconfig import osm_file
+from .maps import MapSource
+from .paths import cache_dir, cached, file_sha256
 
 if TYPE_CHECKING:
     from osmium.osm import TagList
@@ -244,24 +244,22 @@ def load_features(
         If the source is not a local OSM file (online sources hold only roads
         here: stops and land use need a file).
     """
-    src = resolve_map_source(source)
-    if src.kind != "file" or src.path is None:
-        raise MapSourceError(
-            f"{src.describe()}: bus stops, buildings and land use are read from an OSM "
-            "file; pass one with --osm, [map] osm or KLSHUTTLE_OSM"
-        )
-    digest = file_sha256(src.path)
-    cache_file = cache_dir() / f"features-{digest[:16]}-v{FEATURES_FORMAT_VERSION}.npz"
-    if use_cache and cache_file.is_file():
-        try:
-            return OsmFeatures.load(cache_file)
-        except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
-            log.warning("rebuilding the unreadable features cache %s", cache_file)
-    feats = _extract(src.path)
-    feats.meta.update(source=str(src.path), content_sha256=digest)
-    if use_cache:
-        save_to_cache(feats.save, cache_file, "features")
-    return feats
+    path = osm_file(source, "bus stops, buildings and land use are read")
+    digest = file_sha256(path)
+
+    def build() -> OsmFeatures:
+        feats = _extract(path)
+        feats.meta.update(source=str(path), content_sha256=digest)
+        return feats
+
+    return cached(
+        cache_dir() / f"features-{digest[:16]}-v{FEATURES_FORMAT_VERSION}.npz",
+        load=OsmFeatures.load,
+        build=build,
+        save=OsmFeatures.save,
+        what="features",
+        use_cache=use_cache,
+    )
 
 
 def _tag(tags: TagList, key: str, default: str) -> str:

@@ -23,8 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .errors import MapSourceError
-from .mapconfig import MapSource, resolve_map_source
-from .paths import cache_dir, file_sha256, save_to_cache
+from .mapconfig import MapSource, osm_file
+from .paths import cache_dir, cached, file_sha256
 
 __all__ = ["OsmRoute", "OsmRouteStop", "load_bus_routes", "read_bus_routes"]
 
@@ -296,27 +296,21 @@ def load_bus_routes(
     MapSourceError
         The map is not an OSM file, or it cannot be read.
     """
-    src = resolve_map_source(source)
-    if src.kind != "file" or src.path is None:
-        raise MapSourceError(
-            f"{src.describe()}: bus route relations are read from an OSM file; "
-            "pass one with --osm, [map] osm or KLSHUTTLE_OSM"
-        )
-    digest = file_sha256(src.path)
-    cache_file = cache_dir() / f"busroutes-{digest[:16]}-v{ROUTES_FORMAT_VERSION}.json"
-    if use_cache and cache_file.is_file():
-        try:
-            return [_from_json(d) for d in json.loads(cache_file.read_text(encoding="utf-8"))]
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("rebuilding the unreadable bus-route cache %s", cache_file)
-    routes = read_bus_routes(src.path)
-    if use_cache:
+    path = osm_file(source, "bus route relations are read")
+    digest = file_sha256(path)
+    return cached(
+        cache_dir() / f"busroutes-{digest[:16]}-v{ROUTES_FORMAT_VERSION}.json",
+        load=lambda f: [_from_json(d) for d in json.loads(f.read_text(encoding="utf-8"))],
+        build=lambda: read_bus_routes(path),
+        save=_save_routes,
+        what="bus-route",
+        use_cache=use_cache,
+    )
 
-        def save(path: Path) -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(json.dumps([_to_json(r) for r in routes]), encoding="utf-8")
-            tmp.replace(path)
 
-        save_to_cache(save, cache_file, "bus-route")
-    return routes
+def _save_routes(routes: list[OsmRoute], path: Path) -> None:
+    """Write the routes as JSON, atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps([_to_json(r) for r in routes]), encoding="utf-8")
+    tmp.replace(path)

@@ -11,14 +11,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .errors import MapSourceError
 
 __all__ = ["cache_dir", "file_sha256", "maps_dir", "save_to_cache"]
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# what an unreadable cache entry raises (truncated, foreign or of an older format)
+UNREADABLE_CACHE = (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile)
 
 
 def _checkout_root() -> Path | None:
@@ -80,3 +87,29 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def cached(
+    cache_file: Path,
+    *,
+    load: Callable[[Path], T],
+    build: Callable[[], T],
+    save: Callable[[T, Path], None],
+    what: str,
+    use_cache: bool = True,
+) -> T:
+    """``load(cache_file)`` when the cache holds it, else ``build()`` and save it.
+
+    An unreadable entry is rebuilt with a warning; one that cannot be written
+    costs a rebuild next time (:func:`save_to_cache`), never the command.
+    ``what`` names the cache in both warnings.
+    """
+    if use_cache and cache_file.is_file():
+        try:
+            return load(cache_file)
+        except UNREADABLE_CACHE:
+            log.warning("rebuilding the unreadable %s cache %s", what, cache_file)
+    value = build()
+    if use_cache:
+        save_to_cache(lambda path: save(value, path), cache_file, what)
+    return value

@@ -15,7 +15,6 @@ import logging
 import re
 import tempfile
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .errors import MapBuildError, MapSourceError
+from .errors import MapBuildError
 from .graph import to_metric
-from .mapconfig import MapSource, resolve_map_source
-from .paths import cache_dir, file_sha256, save_to_cache
+from .mapconfig import MapSource, osm_file
+from .paths import cache_dir, cached, file_sha256
 
 __all__ = ["WALK_FILTER", "WalkGraph", "build_walk_graph", "load_walk_graph", "walkable"]
 
@@ -234,21 +233,14 @@ def load_walk_graph(
     MapBuildError
         The file holds no walkable way.
     """
-    src = resolve_map_source(source)
-    if src.kind != "file" or src.path is None:
-        raise MapSourceError(
-            f"{src.describe()}: the walking network is built from an OSM file; pass one "
-            "with --osm, [map] osm or KLSHUTTLE_OSM"
-        )
-    digest = file_sha256(src.path)
+    path = osm_file(source, "the walking network is built")
+    digest = file_sha256(path)
     key = hashlib.sha256(f"{WALK_FORMAT_VERSION}|{digest}".encode()).hexdigest()[:16]
-    cache_file = cache_dir() / f"walk-{key}.npz"
-    if use_cache and cache_file.is_file():
-        try:
-            return WalkGraph.load(cache_file)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            log.warning("rebuilding the unreadable walking-graph cache %s", cache_file)
-    graph = build_walk_graph(src.path)
-    if use_cache:
-        save_to_cache(graph.save, cache_file, "walking-graph")
-    return graph
+    return cached(
+        cache_dir() / f"walk-{key}.npz",
+        load=WalkGraph.load,
+        build=lambda: build_walk_graph(path),
+        save=WalkGraph.save,
+        what="walking-graph",
+        use_cache=use_cache,
+    )
