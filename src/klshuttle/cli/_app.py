@@ -13,7 +13,7 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -162,6 +162,22 @@ def _load(
     if seed is not None:
         overrides["demand.seed"] = seed
     return load_scenario(scenario, overrides=overrides or None)
+
+
+def _out_option(help: str, default: str | None = None) -> Callable[[Any], Any]:
+    """The ``--out`` folder option every writing command takes, with its own help."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=str),
+        default=default,
+        show_default=default is not None,
+        help=help,
+    )
+
+
+no_progress_option = click.option(
+    "--no-progress", is_flag=True, help="No progress bar (for logs and CI)."
+)
 
 
 def _dask_options(func: Any) -> Any:

@@ -7,17 +7,12 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ._app import _load, _scenario_options, cli, console
+from ._app import _load, _out_option, _scenario_options, cli, console
 
 
 @cli.command("plan")
 @_scenario_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Folder to write the plan to (must not exist; default: <scenario name>-plan).",
-)
+@_out_option("Folder to write the plan to (must not exist; default: <scenario name>-plan).")
 @click.option(
     "--from-osm-route",
     "osm_route",

@@ -7,24 +7,28 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ._app import _compile_notice, _dask_options, _load, _scenario_options, cli, console
+from ._app import (
+    _compile_notice,
+    _dask_options,
+    _load,
+    _out_option,
+    _scenario_options,
+    cli,
+    console,
+    no_progress_option,
+)
 from .sweep_commands import _sweep
 
 
 @cli.command("run")
 @_scenario_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Result folder (default: the scenario's [outputs].folder).",
-)
+@_out_option("Result folder (default: the scenario's [outputs].folder).")
 @click.option(
     "--overwrite",
     is_flag=True,
     help="Replace an existing result folder (only one klshuttle wrote: its run.json and files).",
 )
-@click.option("--no-progress", is_flag=True, help="No progress bar (for logs and CI).")
+@no_progress_option
 @click.option(
     "--replications",
     type=click.IntRange(min=1),

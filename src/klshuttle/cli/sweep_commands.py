@@ -7,7 +7,15 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ._app import _dask_options, _parse_sets, _scenario_options, cli, console
+from ._app import (
+    _dask_options,
+    _out_option,
+    _parse_sets,
+    _scenario_options,
+    cli,
+    console,
+    no_progress_option,
+)
 
 
 def _sweep(
@@ -116,13 +124,8 @@ def print_sweep_summary(folder: Any, params: list[str]) -> None:
     help="Seeded runs per grid point (default: [sweep].replications, else 1).",
 )
 @_dask_options
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Sweep folder (default results/<name>-sweep-<plan id>); rerun to resume.",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bar (for logs and CI).")
+@_out_option("Sweep folder (default results/<name>-sweep-<plan id>); rerun to resume.")
+@no_progress_option
 def sweep(
     scenario: str,
     osm_path: str | None,
@@ -152,13 +155,7 @@ def sweep(
 
 @cli.command("compare")
 @click.argument("folders", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=str),
-    default="comparison",
-    show_default=True,
-    help="Folder for compare.csv and compare.html.",
-)
+@_out_option("Folder for compare.csv and compare.html.", default="comparison")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @click.option(
     "--lang",
