@@ -12,18 +12,12 @@ import shapely
 
 from graph_factory import make_graph
 from klshuttle.area import ServiceArea
-from klshuttle.demand import Requests
-from klshuttle.graph import to_lonlat, to_metric
+from klshuttle.graph import to_metric
 from klshuttle.stops import FixedStop, assign_stops, virtual_stops
+from test_stops import X0, Y0, _ll, _requests
 
-X0, Y0 = (float(c) for c in to_metric(7.7600, 49.4400))
 N = 9
 BLOCK_M = 100.0
-
-
-def _ll(east_m: float, north_m: float) -> tuple[float, float]:
-    lon, lat = to_lonlat(X0 + east_m, Y0 + north_m)
-    return float(lon), float(lat)
 
 
 def _grid() -> tuple[object, ServiceArea]:
@@ -78,27 +72,6 @@ def test_hub_stop_first_and_osm_positions_preferred() -> None:
     # no virtual stop within half the spacing of the hub or the bus stop
     assert np.hypot(*(xy[2:] - xy[0]).T).min() > 100.0
     assert np.hypot(*(xy[2:] - xy[1]).T).min() > 100.0
-
-
-def _requests(
-    pairs: list[tuple[tuple[float, float], tuple[float, float]]], train: list[str]
-) -> Requests:
-    n = len(pairs)
-    o = [_ll(*p[0]) for p in pairs]
-    d = [_ll(*p[1]) for p in pairs]
-    return Requests(
-        request_id=np.arange(n),
-        time_s=np.arange(n, dtype=float) * 60,
-        origin_lon=[p[0] for p in o],
-        origin_lat=[p[1] for p in o],
-        dest_lon=[p[0] for p in d],
-        dest_lat=[p[1] for p in d],
-        origin_node=np.zeros(n),
-        dest_node=np.ones(n),
-        passengers=np.ones(n),
-        tag=["t"] * n,
-        train=train,
-    )
 
 
 def test_rail_riders_use_the_station_stop() -> None:

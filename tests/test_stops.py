@@ -153,7 +153,10 @@ def _stops(points: list[tuple[str, float, float]]) -> Stops:
     )
 
 
-def _requests(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> Requests:
+def _requests(
+    pairs: list[tuple[tuple[float, float], tuple[float, float]]], train: list[str] | None = None
+) -> Requests:
+    """One rider a minute between metric offsets (east_m, north_m), with their trains if given."""
     n = len(pairs)
     o = [_ll(*p[0]) for p in pairs]
     d = [_ll(*p[1]) for p in pairs]
@@ -168,6 +171,7 @@ def _requests(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> R
         dest_node=np.ones(n),
         passengers=np.ones(n),
         tag=["t"] * n,
+        train=train,
     )
 
 
