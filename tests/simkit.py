@@ -107,6 +107,7 @@ def reference_net(graph: RoadGraph) -> Net:
         pred_edge=pred,
         edge_source=graph.edge_source,
         edge_time_s=graph.travel_time_s,
+        edge_length_m=graph.length_m,
     )
 
 

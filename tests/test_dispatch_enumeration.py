@@ -326,6 +326,7 @@ def kernel_state(inst: Instance):
         pred_edge=np.full((n, n), -1, dtype=np.int32),
         edge_source=np.zeros(1, dtype=np.int32),
         edge_time_s=np.zeros(1),
+        edge_length_m=np.zeros(1),
     )
     nv, nr = len(inst.buses), len(inst.riders)
     fleet = Fleet(
@@ -370,6 +371,8 @@ def kernel_state(inst: Instance):
         path_node=np.array([[max(b.leg_from, 0), b.node] for b in inst.buses], dtype=np.int32),
         path_t=np.array([[b.leg_t0, b.t] for b in inst.buses]),
         path_len=np.array([2 if b.state == DRIVE else 0 for b in inst.buses], dtype=np.int32),
+        path_edge=np.full((nv, 2), -1, dtype=np.int32),
+        path_m=np.zeros((nv, 2)),
         plan_node=np.zeros((nv, MAX_PLAN), dtype=np.int32),
         plan_req=np.zeros((nv, MAX_PLAN), dtype=np.int32),
         plan_kind=np.zeros((nv, MAX_PLAN), dtype=np.int8),

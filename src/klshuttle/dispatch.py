@@ -430,9 +430,8 @@ def assign_batch(sim: SimulationState, now: float) -> None:
                 continue
             r = int(waiting[a])
             # the pickup time of this insertion, for the promise
-            work = kin.new_work(sim.max_plan)
-            _, _, _, _, tp = kin.eval_vehicle(
-                sim.net, sim.fleet, veh, req, sim.dispatch, int(v), r, now, work
+            _, _, _, _, tp = kin.eval_one(
+                sim.net, sim.fleet, veh, req, sim.dispatch, int(v), r, now, sim.max_plan
             )
             ok = kloop.apply_insertion(
                 sim.net, veh, req, sim.log, int(v), r, int(pos_i[a, v]), int(pos_j[a, v]), now, tp

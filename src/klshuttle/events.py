@@ -35,6 +35,7 @@ __all__ = [
     "Column",
     "EventKind",
     "EventLog",
+    "LegPaths",
     "LegKind",
     "RejectReason",
     "RequestStatus",
@@ -201,6 +202,27 @@ class TripsShape(Protocol):
 
 
 @dataclass(frozen=True)
+class LegPaths:
+    """What each leg of an :class:`EventLog` drove, as the simulation logged it.
+
+    ``length_m[g]`` is leg ``g``'s length, ``edges[edge_start[g]:edge_end[g]]``
+    its road edges in travel order. Metrics read them instead of routing
+    tables, which a simulation on a large graph does not have.
+    """
+
+    length_m: NDArray[np.float64]
+    edge_start: NDArray[np.int64]
+    edge_end: NDArray[np.int64]
+    edges: NDArray[np.int32]
+
+    def take(self, order: NDArray[np.int64]) -> LegPaths:
+        """The legs in the order ``order`` (the edge list is shared)."""
+        return LegPaths(
+            self.length_m[order], self.edge_start[order], self.edge_end[order], self.edges
+        )
+
+
+@dataclass(frozen=True)
 class EventLog:
     """Everything a finished simulation recorded.
 
@@ -218,6 +240,9 @@ class EventLog:
     end_s: float
     fleet: FleetShape
     trips: TripsShape = field(repr=False)
+    #: The legs' lengths and edges, if the simulation logged them (on-demand
+    #: simulations do; metrics then need no routing tables).
+    leg_paths: LegPaths | None = field(default=None, repr=False)
 
     @classmethod
     def from_columns(
@@ -231,9 +256,11 @@ class EventLog:
         end_s: float,
         fleet: FleetShape,
         trips: TripsShape,
+        leg_paths: LegPaths | None = None,
     ) -> EventLog:
         """A log from column arrays, cast to the schema; legs in the order they were
-        driven, vehicle by vehicle (a stable sort: same-time legs keep their order)."""
+        driven, vehicle by vehicle (a stable sort: same-time legs keep their order);
+        ``leg_paths`` in the order of ``legs``."""
         lg = _table(legs, LEG_COLUMNS)
         order = np.lexsort((lg["t0_s"], lg["vehicle"]))
         return cls(
@@ -245,6 +272,7 @@ class EventLog:
             end_s=float(end_s),
             fleet=fleet,
             trips=trips,
+            leg_paths=None if leg_paths is None else leg_paths.take(order),
         )
 
     @classmethod

@@ -15,7 +15,9 @@ import pandas as pd
 
 from ._kernels.simloop import link_loads as _link_loads_kernel
 from ._kernels.simloop import link_riders as _link_riders_kernel
-from ._kernels.simstate import Net
+from ._kernels.simloop import link_loads_logged as _link_loads_logged
+from ._kernels.simloop import link_riders_logged as _link_riders_logged
+from ._kernels.simstate import Net, SparseNet
 from .events import REASON_NAMES, EventKind, EventLog, LegKind, RequestStatus
 from .graph import RoadGraph
 
@@ -194,13 +196,15 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
     return t[TRIP_COLUMNS].reset_index(drop=True)
 
 
-def _leg_lengths_m(log: EventLog, net: Net) -> np.ndarray:
+def _leg_lengths_m(log: EventLog, net: Net | SparseNet) -> np.ndarray:
+    if log.leg_paths is not None:  # as the simulation drove them
+        return np.asarray(log.leg_paths.length_m, dtype=np.float64)
     legs = log.legs
     return np.asarray(net.length_m[legs["from_node"], legs["to_node"]], dtype=np.float64)
 
 
 def vehicles_table(
-    log: EventLog, net: Net, trips: pd.DataFrame, service: Any = "on_demand"
+    log: EventLog, net: Net | SparseNet, trips: pd.DataFrame, service: Any = "on_demand"
 ) -> pd.DataFrame:
     """One row per vehicle: distances, passenger-km, hours in service and driving, passengers.
 
@@ -255,7 +259,7 @@ def vehicles_table(
     return table[VEHICLE_COLUMNS]
 
 
-def link_loads(log: EventLog, net: Net, graph: RoadGraph) -> pd.DataFrame:
+def link_loads(log: EventLog, net: Net | SparseNet, graph: RoadGraph) -> pd.DataFrame:
     """Shuttle passages and passenger-km per road edge (edges never driven left out).
 
     Returns
@@ -268,17 +272,30 @@ def link_loads(log: EventLog, net: Net, graph: RoadGraph) -> pd.DataFrame:
         outputs threshold), ``vehicle_km``, ``passenger_km``.
     """
     legs = log.legs
-    passages, pax = _link_loads_kernel(
-        net, legs["from_node"], legs["to_node"], legs["load"], graph.n_edges
-    )
     empty_legs = legs["load"] == 0
-    empty, _ = _link_loads_kernel(
-        net,
-        legs["from_node"][empty_legs],
-        legs["to_node"][empty_legs],
-        legs["load"][empty_legs],
-        graph.n_edges,
-    )
+    lp = log.leg_paths
+    if lp is not None:  # the edges the simulation logged
+        passages, pax = _link_loads_logged(
+            lp.edge_start, lp.edge_end, lp.edges, legs["load"], graph.n_edges
+        )
+        empty, _ = _link_loads_logged(
+            lp.edge_start[empty_legs],
+            lp.edge_end[empty_legs],
+            lp.edges,
+            legs["load"][empty_legs],
+            graph.n_edges,
+        )
+    else:  # the fastest paths of the routing tables
+        passages, pax = _link_loads_kernel(
+            net, legs["from_node"], legs["to_node"], legs["load"], graph.n_edges
+        )
+        empty, _ = _link_loads_kernel(
+            net,
+            legs["from_node"][empty_legs],
+            legs["to_node"][empty_legs],
+            legs["load"][empty_legs],
+            graph.n_edges,
+        )
     riders = _link_riders(log, net, graph.n_edges)
     used = np.flatnonzero(passages > 0)
     src = graph.edge_source[used]
@@ -301,12 +318,27 @@ def link_loads(log: EventLog, net: Net, graph: RoadGraph) -> pd.DataFrame:
     )
 
 
-def _link_riders(log: EventLog, net: Net, n_edges: int) -> np.ndarray:
+def _link_riders(log: EventLog, net: Net | SparseNet, n_edges: int) -> np.ndarray:
     """Requests on board per edge (:func:`klshuttle._kernels.simloop.link_riders`)."""
     legs, req = log.legs, log.requests
     n_vehicles = int(max(legs["vehicle"].max(initial=-1), req["vehicle"].max(initial=-1))) + 1
     # legs are stored vehicle by vehicle, so each vehicle's legs are one slice
     indptr = np.searchsorted(legs["vehicle"], np.arange(n_vehicles + 1)).astype(np.int64)
+    lp = log.leg_paths
+    if lp is not None:
+        return _link_riders_logged(
+            indptr,
+            legs["t0_s"],
+            legs["t1_s"],
+            lp.edge_start,
+            lp.edge_end,
+            lp.edges,
+            legs["load"],
+            req["vehicle"].astype(np.int64),
+            req["pickup_s"],
+            req["dropoff_s"],
+            n_edges,
+        )
     return _link_riders_kernel(
         net,
         indptr,

@@ -40,11 +40,13 @@ from ._kernels.simstate import (
     Net,
     Params,
     RequestArrays,
+    SparseNet,
     Vehicles,
 )
 from .dispatch import assign_batch
 from .errors import KlshuttleError, RoutingError
-from .events import EVENT_NAMES, EventLog
+from .events import EVENT_NAMES, EventLog, LegPaths
+from .simnet import net_nodes
 
 __all__ = [
     "EventChunk",
@@ -125,6 +127,7 @@ def net_tables(router: Any) -> Net:
         pred_edge=router.pred_edge,
         edge_source=graph.edge_source,
         edge_time_s=graph.travel_time_s,
+        edge_length_m=graph.length_m,
     )
 
 
@@ -222,7 +225,8 @@ class OnDemandSimulation:
     Parameters
     ----------
     net
-        Routing tables (:func:`net_tables`).
+        Routing tables (:func:`net_tables`), or a contraction hierarchy
+        (:func:`klshuttle.simnet.sparse_net`) on graphs too large for them.
     fleet
         Vehicles, their capacity, dwell times and depots.
     trips
@@ -249,7 +253,7 @@ class OnDemandSimulation:
 
     def __init__(
         self,
-        net: Net,
+        net: Net | SparseNet,
         fleet: FleetInput,
         trips: TripInput,
         *,
@@ -272,6 +276,14 @@ class OnDemandSimulation:
         if dispatch.batch_window_s <= 0:
             raise KlshuttleError(f"batch window must be > 0 s, got {dispatch.batch_window_s}")
         check_threads(dispatch.threads)
+        if isinstance(net, SparseNet):
+            if rebalancing == "demand":
+                raise KlshuttleError(
+                    "rebalancing 'demand' needs the all-pairs routing tables, which this "
+                    "graph is too large for; use 'none' or 'depot'"
+                )
+            if net.pos_tt.shape[0] < fleet.n_vehicles:
+                net = net._replace(pos_tt=np.zeros(fleet.n_vehicles))
         self.net = net
         self.fleet_input = fleet
         self.trips = trips
@@ -283,7 +295,7 @@ class OnDemandSimulation:
         self.rebalancer = rebalancer
         self.max_plan = int(max_plan or 4 * fleet.capacity + 8)
         self.margin = self.max_plan + 16
-        n_nodes = net.time_s.shape[0]
+        n_nodes = net_nodes(net)
         nv, nr = fleet.n_vehicles, len(trips)
         if nv == 0:
             raise KlshuttleError("the fleet has no vehicle")
@@ -344,6 +356,8 @@ class OnDemandSimulation:
             path_node=np.zeros((nv, n_nodes), dtype=np.int32),
             path_t=np.zeros((nv, n_nodes)),
             path_len=np.zeros(nv, dtype=np.int32),
+            path_edge=np.full((nv, n_nodes), -1, dtype=np.int32),
+            path_m=np.zeros((nv, n_nodes)),
             plan_node=np.zeros((nv, self.max_plan), dtype=np.int32),
             plan_req=np.zeros((nv, self.max_plan), dtype=np.int32),
             plan_kind=np.zeros((nv, self.max_plan), dtype=np.int8),
@@ -355,7 +369,9 @@ class OnDemandSimulation:
             off_s=np.full(nv, np.inf),
             waiting=np.zeros(nv, dtype=np.uint8),
         )
-        self.log = _new_log(max(1024, 12 * nr + 16 * nv), max(1024, 6 * nr + 8 * nv))
+        self.log = _new_log(
+            max(1024, 12 * nr + 16 * nv), max(1024, 6 * nr + 8 * nv), 4 * n_nodes + 64 * nr
+        )
         self.clock = Clock(now=np.array([-np.inf]), next_req=np.zeros(1, dtype=np.int64))
         self._emitted = 0
         self._finished = False
@@ -485,6 +501,13 @@ class OnDemandSimulation:
             "kind": lg.lg_kind[:g].copy(),
         }
         r = self.req
+        e = int(lg.n_ed[0])
+        paths = LegPaths(
+            length_m=lg.lg_m[:g].copy(),
+            edge_start=lg.lg_e0[:g].copy(),
+            edge_end=lg.lg_e1[:g].copy(),
+            edges=lg.ed[:e].copy(),
+        )
         requests = {
             "status": r.status.copy(),
             "vehicle": r.vehicle.copy(),
@@ -505,10 +528,11 @@ class OnDemandSimulation:
             end_s=self.end_s,
             fleet=self.fleet_input,
             trips=self.trips,
+            leg_paths=paths,
         )
 
 
-def _new_log(n_events: int, n_legs: int) -> Log:
+def _new_log(n_events: int, n_legs: int, n_edges: int) -> Log:
     return Log(
         n_ev=np.zeros(1, dtype=np.int64),
         ev_t=np.zeros(n_events),
@@ -526,19 +550,26 @@ def _new_log(n_events: int, n_legs: int) -> Log:
         lg_to=np.zeros(n_legs, dtype=np.int32),
         lg_load=np.zeros(n_legs, dtype=np.int32),
         lg_kind=np.zeros(n_legs, dtype=np.int8),
+        lg_m=np.zeros(n_legs),
+        lg_e0=np.zeros(n_legs, dtype=np.int64),
+        lg_e1=np.zeros(n_legs, dtype=np.int64),
+        n_ed=np.zeros(1, dtype=np.int64),
+        ed=np.zeros(n_edges, dtype=np.int32),
     )
 
 
 def _grow_log(log: Log) -> Log:
-    """Double the event and leg buffers, keeping what they hold."""
-    grown = _new_log(2 * log.ev_t.shape[0], 2 * log.lg_t0.shape[0])
-    n, g = int(log.n_ev[0]), int(log.n_leg[0])
+    """Double the event, leg and edge buffers, keeping what they hold."""
+    grown = _new_log(2 * log.ev_t.shape[0], 2 * log.lg_t0.shape[0], 2 * log.ed.shape[0])
+    n, g, e = int(log.n_ev[0]), int(log.n_leg[0]), int(log.n_ed[0])
     for name in Log._fields:
         old, new = getattr(log, name), getattr(grown, name)
-        if name in ("n_ev", "n_leg"):
+        if name in ("n_ev", "n_leg", "n_ed"):
             new[:] = old
         elif name.startswith("ev_"):
             new[:n] = old[:n]
+        elif name == "ed":
+            new[:e] = old[:e]
         else:
             new[:g] = old[:g]
     return grown

@@ -65,6 +65,7 @@ import numpy as np
 from numba import prange
 
 from . import njit, njit_parallel
+from .netops import first_time, request_rows
 from .simstate import (
     D_NEAREST_IDLE,
     EPS_S,
@@ -72,10 +73,8 @@ from .simstate import (
     OBJ_VEHICLE_TIME,
     PICKUP,
     R_ONBOARD,
-    V_DRIVE,
-    V_DWELL,
-    V_IDLE,
 )
+from .vehicles import vehicle_available, vehicle_position
 
 # How far a failed insertion search got, for the rejection reason (the
 # highest stage any candidate insertion reached; see the module docstring).
@@ -87,54 +86,6 @@ STAGE_WALK = 3  # the new rider would arrive later than walking the whole way
 STAGE_OTHER_RIDE = 4  # a rider already planned would ride too long (or arrive too late)
 STAGE_OTHER_WAIT = 5  # a rider already planned would be picked up too late
 STAGE_TOP = STAGE_OTHER_WAIT
-
-
-@njit
-def vehicle_position(veh, v, now):
-    """Where and when vehicle ``v`` can next change its plan.
-
-    Returns
-    -------
-    node : int
-        A driving vehicle's next node on its leg (it cannot turn before), a
-        dwelling vehicle's stop, an idle vehicle's node.
-    t : float
-        When it is there (a dwelling vehicle: its planned departure).
-    open_visit : bool
-        True while dwelling: entries at this node join the open stop visit.
-    path_index : int
-        Index of ``node`` in the leg's path buffer (-1 if not driving).
-    """
-    s = veh.state[v]
-    if s == V_DRIVE:
-        n = veh.path_len[v]
-        # first path node reached at or after now (times are sorted)
-        lo = 0
-        hi = n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if veh.path_t[v, mid] >= now:
-                hi = mid
-            else:
-                lo = mid + 1
-        if lo < n:
-            return veh.path_node[v, lo], veh.path_t[v, lo], False, lo
-        return veh.leg_to[v], veh.leg_t1[v], False, n - 1
-    if s == V_DWELL:
-        if veh.waiting[v]:
-            # doors closed until an earliest pickup: free to leave now
-            return veh.node[v], now, False, -1
-        return veh.node[v], veh.t_free[v], True, -1
-    return veh.node[v], now, False, -1
-
-
-@njit
-def vehicle_available(veh, v, max_plan):
-    """True if vehicle ``v`` is in service and has room in its plan for two entries."""
-    s = veh.state[v]
-    if s != V_IDLE and s != V_DRIVE and s != V_DWELL:
-        return False
-    return veh.plan_len[v] + 2 <= max_plan
 
 
 @njit
@@ -192,11 +143,12 @@ def _cost_weights(dispatch):
 
 
 @njit
-def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
+def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work, rows):
     """Cheapest feasible insertion of request ``r`` into vehicle ``v``'s plan.
 
     ``dispatch`` is a :class:`~.simstate.DispatchParams`; ``work`` comes from
-    :func:`new_work` with at least the plan's length.
+    :func:`new_work` with at least the plan's length; ``rows`` are the times
+    from and to the request's pickup and drop-off (:func:`.netops.request_rows`).
     Without ``dispatch.pooling`` the new passenger boards an empty vehicle and alights
     before anyone else boards. The search is O(L^2) for a plan of L entries: candidate drop-off
     positions share the timing of the entries before them, and once the
@@ -224,12 +176,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     pp = fleet.per_pax_s[v]
     P = req.pickup_node[r]
     D = req.dropoff_node[r]
-    # one row each of times from and to the new pickup and drop-off: every
-    # vehicle reads the same four rows, which stay in cache
-    from_p = net.time_s[P]
-    to_p = net.time_s_t[P]
-    from_d_row = net.time_s[D]
-    to_d_row = net.time_s_t[D]
+    from_p, to_p, from_d_row, to_d_row = rows
     pax = req.pax[r]
     lp = req.latest_pickup[r] + EPS_S
     mr = req.max_ride_s[r] + EPS_S
@@ -256,7 +203,7 @@ def eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work):
     for k in range(L):
         nd = veh.plan_node[v, k]
         q = veh.plan_req[v, k]
-        leg_tt[k] = veh.plan_tt[v, k] if k > 0 else net.time_s[pos, nd]
+        leg_tt[k] = veh.plan_tt[v, k] if k > 0 else first_time(net, v, pos, nd)
         # earliest time of the entry: a pickup's earliest pickup, -inf for a drop-off
         e = req.t_submit[q] if veh.plan_kind[v, k] == PICKUP else -np.inf
         early[k] = e
@@ -495,6 +442,7 @@ def _best_insertion_serial(net, fleet, veh, req, dispatch, r, now, max_plan):
     btp = np.inf
     stage = STAGE_NONE
     nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
+    rows = request_rows(net, veh, req, r, now, max_plan, nearest_idle)
     work = new_work(max_plan)
     for v in range(nv):
         # (the candidate test is written out here and in _fill_offers: a helper
@@ -504,7 +452,7 @@ def _best_insertion_serial(net, fleet, veh, req, dispatch, r, now, max_plan):
             continue
         if nearest_idle and veh.plan_len[v] > 0:
             continue
-        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
+        cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work, rows)
         if nearest_idle and cost < np.inf:
             # the baseline ranks idle vehicles by how soon they reach the pickup
             cost = tp - now
@@ -524,7 +472,7 @@ def _best_insertion_serial(net, fleet, veh, req, dispatch, r, now, max_plan):
 
 
 @njit
-def _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, first, step, offers):
+def _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, first, step, offers, rows):
     """Offers of vehicles ``first, first + step, ...`` into ``offers`` (one workspace)."""
     o_cost, o_i, o_j, o_stage, o_tp = offers
     nearest_idle = dispatch.dispatcher == D_NEAREST_IDLE
@@ -534,7 +482,9 @@ def _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, first, step, 
             # a vehicle the dispatcher does not consider
             cost, i, j, st, tp = np.inf, -1, -1, STAGE_NONE, np.inf
         else:
-            cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
+            cost, i, j, st, tp = eval_vehicle(
+                net, fleet, veh, req, dispatch, v, r, now, work, rows
+            )
             if nearest_idle and cost < np.inf:
                 # the baseline ranks idle vehicles by how soon they reach the pickup
                 cost = tp - now
@@ -568,15 +518,18 @@ def vehicle_offers(net, fleet, veh, req, dispatch, r, now, max_plan):
         np.empty(nv),
     )
     parts = min(dispatch.threads, nv)
+    rows = request_rows(
+        net, veh, req, r, now, max_plan, dispatch.dispatcher == D_NEAREST_IDLE
+    )  # before the threads start: only they write the network's caches
     if parts > 1:
-        _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, offers)
+        _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, offers, rows)
     else:
-        _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, 0, 1, offers)
+        _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, 0, 1, offers, rows)
     return offers
 
 
 @njit_parallel
-def _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, offers):
+def _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, offers, rows):
     """:func:`_fill_offers` of ``parts`` round-robin parts in a numba prange.
 
     :func:`eval_vehicle` writes scratch times only of requests in the plan of
@@ -584,7 +537,14 @@ def _offers_parallel(net, fleet, veh, req, dispatch, r, now, max_plan, parts, of
     parts write the same memory.
     """
     for c in prange(parts):
-        _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, c, parts, offers)
+        _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, c, parts, offers, rows)
+
+
+@njit
+def eval_one(net, fleet, veh, req, dispatch, v, r, now, max_plan):
+    """:func:`eval_vehicle` of one vehicle, with its own rows and workspace (for Python)."""
+    rows = request_rows(net, veh, req, r, now, max_plan, False)
+    return eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, new_work(max_plan), rows)
 
 
 @njit
@@ -608,10 +568,11 @@ def insertion_costs(net, fleet, veh, req, dispatch, rs, now, max_plan):
     work = new_work(max_plan)
     for a in range(nr):
         r = rs[a]
+        rows = request_rows(net, veh, req, r, now, max_plan, False)
         for v in range(nv):
             if not vehicle_available(veh, v, max_plan):
                 continue
-            c, i, j, st, _ = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work)
+            c, i, j, st, _ = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work, rows)
             cost[a, v] = c
             pos_i[a, v] = i
             pos_j[a, v] = j

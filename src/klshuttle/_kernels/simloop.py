@@ -29,8 +29,8 @@ from .insertion import (
     STAGE_WAIT,
     STAGE_WALK,
     best_insertion,
-    vehicle_position,
 )
+from .netops import fill_path, leg_end_time, leg_length, pair_time
 from .simstate import (
     D_BATCH,
     DROPOFF,
@@ -74,6 +74,7 @@ from .simstate import (
     V_IDLE,
     V_OFF,
 )
+from .vehicles import vehicle_position
 
 
 @njit
@@ -91,11 +92,16 @@ def emit(log, t, etype, v, r, node, load, info):
 
 
 @njit
-def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):
-    """Record a driven leg a -> b and add its length to every passenger on board."""
+def record_leg(net, veh, req, log, v, t0, t1, a, b, kind, idx):
+    """Record the driven part a -> b of vehicle ``v``'s leg, ``b`` its path node ``idx``.
+
+    Logs the leg, its length and its road edges, and adds the length to every
+    passenger on board.
+    """
     if a == b:
         return
     k = log.n_leg[0]
+    d = leg_length(net, veh, v, a, b, idx)
     log.lg_veh[k] = v
     log.lg_t0[k] = t0
     log.lg_t1[k] = t1
@@ -103,8 +109,14 @@ def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):
     log.lg_to[k] = b
     log.lg_load[k] = veh.load[v]
     log.lg_kind[k] = kind
+    log.lg_m[k] = d
+    e0 = log.n_ed[0]
+    for p in range(1, idx + 1):
+        log.ed[e0 + p - 1] = veh.path_edge[v, p]
+    log.lg_e0[k] = e0
+    log.lg_e1[k] = e0 + idx
+    log.n_ed[0] = e0 + idx
     log.n_leg[0] = k + 1
-    d = net.length_m[a, b]
     for q in range(veh.n_onboard[v]):
         req.ride_m[veh.onboard[v, q]] += d
 
@@ -112,27 +124,16 @@ def record_leg(net, veh, req, log, v, t0, t1, a, b, kind):
 @njit
 def start_leg(net, veh, v, a, b, t0, kind):
     """Start driving a -> b at t0 along the shortest path; False if there is none."""
-    n = 0
-    x = b
-    while x != a:
-        e = net.pred_edge[a, x]
-        if e < 0:
-            return False
-        x = net.edge_source[e]
-        n += 1
-    idx = n
-    x = b
-    veh.path_node[v, idx] = b
-    while x != a:
-        e = net.pred_edge[a, x]
-        x = net.edge_source[e]
-        idx -= 1
-        veh.path_node[v, idx] = x
+    n = fill_path(net, veh, v, a, b)
+    if n < 0:
+        return False
     veh.path_t[v, 0] = t0
+    veh.path_m[v, 0] = 0.0
     for p in range(1, n + 1):
-        e = net.pred_edge[a, veh.path_node[v, p]]
+        e = veh.path_edge[v, p]
         veh.path_t[v, p] = veh.path_t[v, p - 1] + net.edge_time_s[e]
-    t1 = t0 + net.time_s[a, b]
+        veh.path_m[v, p] = veh.path_m[v, p - 1] + net.edge_length_m[e]
+    t1 = leg_end_time(net, veh, v, a, b, n, t0)
     veh.path_t[v, n] = t1
     veh.path_len[v] = n + 1
     veh.state[v] = V_DRIVE
@@ -161,7 +162,7 @@ def _pop_front(veh, v):
 def refresh_plan_tt(net, veh, v):
     """Recompute the drive times between consecutive plan entries of vehicle ``v``."""
     for k in range(1, veh.plan_len[v]):
-        veh.plan_tt[v, k] = net.time_s[veh.plan_node[v, k - 1], veh.plan_node[v, k]]
+        veh.plan_tt[v, k] = pair_time(net, veh.plan_node[v, k - 1], veh.plan_node[v, k])
 
 
 @njit
@@ -258,7 +259,7 @@ def _vehicle_event(net, fleet, veh, req, log, params, v, t):
         a = veh.leg_from[v]
         b = veh.leg_to[v]
         kind = veh.leg_kind[v]
-        record_leg(net, veh, req, log, v, veh.leg_t0[v], t, a, b, kind)
+        record_leg(net, veh, req, log, v, veh.leg_t0[v], t, a, b, kind, veh.path_len[v] - 1)
         veh.node[v] = b
         if kind == LEG_SERVICE:
             emit(log, t, E_ARRIVE, v, -1, b, veh.load[v], 0)
@@ -313,8 +314,10 @@ def redirect(net, veh, req, log, v, target, kind, now):
     # driving
     if veh.leg_to[v] == target and veh.leg_kind[v] == kind:
         return True
-    node, t, _, _p = vehicle_position(veh, v, now)
-    record_leg(net, veh, req, log, v, veh.leg_t0[v], t, veh.leg_from[v], node, veh.leg_kind[v])
+    node, t, _, p = vehicle_position(veh, v, now)
+    record_leg(
+        net, veh, req, log, v, veh.leg_t0[v], t, veh.leg_from[v], node, veh.leg_kind[v], p
+    )
     emit(log, now, E_DIVERT, v, -1, node, veh.load[v], target)
     return start_leg(net, veh, v, node, target, t, kind)
 
@@ -428,7 +431,11 @@ def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_pl
     end = params.end_s[0]
     batch = dispatch.dispatcher == D_BATCH
     while True:
-        if log.n_ev[0] + margin > log.ev_t.shape[0] or log.n_leg[0] + margin > log.lg_t0.shape[0]:
+        if (
+            log.n_ev[0] + margin > log.ev_t.shape[0]
+            or log.n_leg[0] + margin > log.lg_t0.shape[0]
+            or log.n_ed[0] + veh.path_node.shape[1] > log.ed.shape[0]
+        ):
             return RUN_BUFFER_FULL
         tv = np.inf
         v = -1
@@ -549,4 +556,51 @@ def link_riders(
                     last[e] = r
                     riders[e] += 1
                 x = net.edge_source[e]
+    return riders
+
+
+@njit
+def link_loads_logged(leg_e0, leg_e1, edges, leg_load, n_edges):
+    """:func:`link_loads` from the edges logged with each leg (no routing tables)."""
+    passages = np.zeros(n_edges, dtype=np.int64)
+    pax_passages = np.zeros(n_edges, dtype=np.int64)
+    for g in range(leg_e0.shape[0]):
+        for i in range(leg_e0[g], leg_e1[g]):
+            e = edges[i]
+            passages[e] += 1
+            pax_passages[e] += leg_load[g]
+    return passages, pax_passages
+
+
+@njit
+def link_riders_logged(
+    leg_indptr,
+    leg_t0_s,
+    leg_t1_s,
+    leg_e0,
+    leg_e1,
+    edges,
+    leg_load,
+    req_vehicle,
+    req_pickup_s,
+    req_dropoff_s,
+    n_edges,
+):
+    """:func:`link_riders` from the edges logged with each leg (no routing tables)."""
+    riders = np.zeros(n_edges, dtype=np.int64)
+    last = np.full(n_edges, -1, dtype=np.int64)
+    for r in range(req_vehicle.shape[0]):
+        v = req_vehicle[r]
+        t_in = req_pickup_s[r]
+        t_out = req_dropoff_s[r]
+        if v < 0 or not (t_in <= t_out):  # also False for NaN
+            continue
+        for g in range(leg_indptr[v], leg_indptr[v + 1]):
+            if leg_load[g] <= 0 or leg_t0_s[g] < t_in or leg_t1_s[g] > t_out:
+                continue
+            for i in range(leg_e0[g], leg_e1[g]):
+                e = edges[i]
+                if last[e] != r:
+                    last[e] = r
+                    riders[e] += 1
     return riders

@@ -98,6 +98,59 @@ class Net(NamedTuple):
     pred_edge: np.ndarray  # int32 [n, n], last edge of the path s -> v, -1 if none
     edge_source: np.ndarray  # int32 [m]
     edge_time_s: np.ndarray  # float64 [m]
+    edge_length_m: np.ndarray  # float64 [m]
+
+
+class SparseNet(NamedTuple):
+    """Routing without all-pairs tables: a contraction hierarchy and its caches.
+
+    Travel times come from the hierarchy's upward search spaces (each node's
+    forward and backward space is searched once and kept in a bounded arena
+    that is emptied when full), paths from point-to-point hierarchy queries
+    unpacked to road edges. Hierarchy nodes are in rank space (``rank``);
+    everything else is indexed by road-graph node. See :mod:`.sparse`.
+    """
+
+    rank: np.ndarray  # int32 [n], hierarchy position of each road node
+    up_indptr: np.ndarray  # int64 [n + 1], upward hierarchy edges by tail (rank space)
+    up_head: np.ndarray  # int32
+    up_w: np.ndarray  # float64
+    up_edge: np.ndarray  # int64, hierarchy edge id
+    dn_indptr: np.ndarray  # int64 [n + 1], downward edges stored reversed, by head
+    dn_head: np.ndarray  # int32
+    dn_w: np.ndarray  # float64
+    dn_edge: np.ndarray  # int64
+    e_src_rank: np.ndarray  # int32, per hierarchy edge
+    e_dst_rank: np.ndarray  # int32
+    e_child1: np.ndarray  # int64, -1: a road edge
+    e_child2: np.ndarray  # int64
+    e_orig: np.ndarray  # int64, the road edge of a non-shortcut
+    edge_source: np.ndarray  # int32 [m]
+    edge_target: np.ndarray  # int32 [m]
+    edge_time_s: np.ndarray  # float64 [m]
+    edge_length_m: np.ndarray  # float64 [m]
+    sp_slot: np.ndarray  # int64 [2 n], slot of node x's space (2 x + 0 forward, + 1 backward), -1
+    sp_key: np.ndarray  # int64 [S], the key each slot holds
+    sp_start: np.ndarray  # int64 [S], first arena entry of each slot
+    sp_len: np.ndarray  # int64 [S]
+    sp_hub: np.ndarray  # int32 [A], arena: hierarchy node of each space entry
+    sp_dist: np.ndarray  # float64 [A], arena: its distance
+    sp_stats: np.ndarray  # int64 [4]: slots used, arena entries used, spaces searched, flushes
+    dense: np.ndarray  # float64 [5, n] (rank space), inf: spaces scattered for joins
+    dense_touched: np.ndarray  # int32 [5, n]
+    dense_count: np.ndarray  # int64 [5]
+    rows: np.ndarray  # float64 [4, n] (road nodes): from_p, to_p, from_d, to_d of a request
+    pos_tt: np.ndarray  # float64 [nv], each vehicle's position to its first plan stop
+    q_df: np.ndarray  # float64 [n], query workspace (ch_query.make_workspace)
+    q_db: np.ndarray  # float64 [n]
+    q_pf: np.ndarray  # int64 [n]
+    q_pb: np.ndarray  # int64 [n]
+    q_tf: np.ndarray  # int32 [n]
+    q_tb: np.ndarray  # int32 [n]
+    q_hkf: np.ndarray  # float64 [E + 2]
+    q_hkb: np.ndarray  # float64 [E + 2]
+    q_hnf: np.ndarray  # int32 [E + 2]
+    q_hnb: np.ndarray  # int32 [E + 2]
 
 
 class Fleet(NamedTuple):
@@ -181,6 +234,8 @@ class Vehicles(NamedTuple):
     path_node: np.ndarray  # int32 [nv, max_path], nodes of the leg in progress
     path_t: np.ndarray  # float64 [nv, max_path], time at each of them
     path_len: np.ndarray  # int32 [nv]
+    path_edge: np.ndarray  # int32 [nv, max_path], road edge into each path node (-1 at 0)
+    path_m: np.ndarray  # float64 [nv, max_path], metres driven to each path node
     plan_node: np.ndarray  # int32 [nv, max_plan]
     plan_req: np.ndarray  # int32 [nv, max_plan]
     plan_kind: np.ndarray  # int8 [nv, max_plan], PICKUP / DROPOFF
@@ -212,6 +267,11 @@ class Log(NamedTuple):
     lg_to: np.ndarray  # int32 [G]
     lg_load: np.ndarray  # int32 [G], passengers on board
     lg_kind: np.ndarray  # int8 [G]
+    lg_m: np.ndarray  # float64 [G], metres driven
+    lg_e0: np.ndarray  # int64 [G], first of the leg's edges in ``ed``
+    lg_e1: np.ndarray  # int64 [G], one past its last
+    n_ed: np.ndarray  # int64 [1]
+    ed: np.ndarray  # int32 [K], road edges of the driven legs, in travel order
 
 
 class Clock(NamedTuple):

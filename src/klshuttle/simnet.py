@@ -1,0 +1,114 @@
+"""The road network as the simulation kernels read it: all-pairs tables or a hierarchy.
+
+:func:`net_tables` (in :mod:`klshuttle.sim`) unpacks a matrix-mode
+:class:`~klshuttle.routing.Router`; :func:`sparse_net` builds a
+:class:`~klshuttle._kernels.simstate.SparseNet` from the graph's contraction
+hierarchy, for graphs whose all-pairs tables do not fit in memory (20 bytes
+per node pair: 46 GB for 48,000 nodes). Its memory grows with the number of
+nodes, not its square: the hierarchy, one path buffer per vehicle and a
+bounded cache of upward search spaces (``cache_bytes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._kernels.ch_query import make_workspace
+from ._kernels.simstate import Net, SparseNet
+from .ch import contraction_hierarchy
+from .errors import RoutingError
+from .graph import RoadGraph
+
+__all__ = ["DEFAULT_CACHE_BYTES", "net_nodes", "sparse_net"]
+
+#: Default memory for the cache of upward search spaces (12 bytes an entry).
+DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
+
+
+def net_nodes(net: Net | SparseNet) -> int:
+    """Number of road nodes of a kernel network."""
+    if isinstance(net, SparseNet):
+        return int(net.rank.shape[0])
+    return int(net.time_s.shape[0])
+
+
+def sparse_net(
+    graph: RoadGraph, *, n_vehicles: int = 1, cache_bytes: int = DEFAULT_CACHE_BYTES
+) -> SparseNet:
+    """The kernels' network for ``graph`` from its contraction hierarchy (travel time).
+
+    Parameters
+    ----------
+    graph
+        The road graph; its hierarchy is built on first use and kept
+        (:func:`klshuttle.ch.contraction_hierarchy`).
+    n_vehicles
+        Vehicles of the simulation (one cached time per vehicle; a simulation
+        with more vehicles grows it).
+    cache_bytes
+        Memory for the cached search spaces, at least enough for one space
+        per node of the graph at a time (about 12 bytes per node): when
+        full, the cache is emptied and filled again.
+
+    Raises
+    ------
+    RoutingError
+        If ``cache_bytes`` is too small for the graph.
+    """
+    n = graph.n_nodes
+    entries = int(cache_bytes) // 12
+    if entries < 4 * n:
+        raise RoutingError(
+            f"cache_bytes {cache_bytes} is too small for a graph of {n:,} nodes "
+            f"(at least {48 * n} bytes)"
+        )
+    ch = contraction_hierarchy(graph, "travel_time_s")
+    up: Any = ch._up
+    down: Any = ch._down
+    unpack: Any = ch._unpack
+    ws = make_workspace(n, max(int(up[1].shape[0]), int(down[1].shape[0])))
+    slots = min(2 * n, max(entries // 8, 1024))
+    return SparseNet(
+        rank=ch.rank,
+        up_indptr=up[0],
+        up_head=up[1],
+        up_w=up[2],
+        up_edge=up[3],
+        dn_indptr=down[0],
+        dn_head=down[1],
+        dn_w=down[2],
+        dn_edge=down[3],
+        e_src_rank=unpack[0],
+        e_dst_rank=unpack[1],
+        e_child1=unpack[2],
+        e_child2=unpack[3],
+        e_orig=unpack[4],
+        edge_source=graph.edge_source,
+        edge_target=graph.indices,
+        edge_time_s=graph.travel_time_s,
+        edge_length_m=graph.length_m,
+        sp_slot=np.full(2 * n, -1, dtype=np.int64),
+        sp_key=np.zeros(slots, dtype=np.int64),
+        sp_start=np.zeros(slots, dtype=np.int64),
+        sp_len=np.zeros(slots, dtype=np.int64),
+        sp_hub=np.zeros(entries, dtype=np.int32),
+        sp_dist=np.zeros(entries),
+        sp_stats=np.zeros(4, dtype=np.int64),
+        dense=np.full((5, n), np.inf),
+        dense_touched=np.zeros((5, n), dtype=np.int32),
+        dense_count=np.zeros(5, dtype=np.int64),
+        rows=np.full((4, n), np.inf),
+        pos_tt=np.zeros(max(int(n_vehicles), 1)),
+        q_df=ws[0],
+        q_db=ws[1],
+        q_pf=ws[2],
+        q_pb=ws[3],
+        q_tf=ws[4],
+        q_tb=ws[5],
+        q_hkf=ws[6],
+        q_hkb=ws[7],
+        q_hnf=ws[8],
+        q_hnb=ws[9],
+    )
