@@ -96,7 +96,7 @@ def sparse_net(
         sp_hub=np.zeros(entries, dtype=np.int32),
         sp_dist=np.zeros(entries),
         sp_stats=np.zeros(4, dtype=np.int64),
-        dense=np.full((5, n), np.inf),
+        dense=np.full((n, 5), np.inf),
         dense_touched=np.zeros((5, n), dtype=np.int32),
         dense_count=np.zeros(5, dtype=np.int64),
         rows=np.full((4, n), np.inf),

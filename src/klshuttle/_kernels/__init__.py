@@ -31,7 +31,7 @@ import numba
 from numba.core import types as nbtypes
 from numba.core.registry import CPUDispatcher
 
-__all__ = ["NJIT_OPTIONS", "drop_stale_cache", "njit", "njit_parallel"]
+__all__ = ["NJIT_OPTIONS", "drop_stale_cache", "njit", "njit_inline", "njit_parallel"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +68,16 @@ def _kernel(func: F, **options: Any) -> F:
 def njit(func: F) -> F:
     """Compile ``func`` with the project's kernel options."""
     return _kernel(func)
+
+
+def njit_inline(func: F) -> F:
+    """Compile ``func`` with the kernel options, inlined into its callers (numba IR).
+
+    For small helpers called in hot loops with a large named tuple: a call
+    passes every array of the tuple by value, which can cost more than the
+    helper's work.
+    """
+    return _kernel(func, inline="always")
 
 
 def njit_parallel(func: F) -> F:

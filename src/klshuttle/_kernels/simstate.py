@@ -136,7 +136,7 @@ class SparseNet(NamedTuple):
     sp_hub: np.ndarray  # int32 [A], arena: hierarchy node of each space entry
     sp_dist: np.ndarray  # float64 [A], arena: its distance
     sp_stats: np.ndarray  # int64 [4]: slots used, arena entries used, spaces searched, flushes
-    dense: np.ndarray  # float64 [5, n] (rank space), inf: spaces scattered for joins
+    dense: np.ndarray  # float64 [n, 5] (rank space), inf: spaces scattered for joins
     dense_touched: np.ndarray  # int32 [5, n]
     dense_count: np.ndarray  # int64 [5]
     rows: np.ndarray  # float64 [4, n] (road nodes): from_p, to_p, from_d, to_d of a request

@@ -14,8 +14,8 @@ shortest path, so the minimum stays exact.
 Each node's two spaces are searched once and kept in an arena; when the
 arena is full it is emptied and refilled on demand (a bounded cache: the
 same requests give the same spaces, so the simulation stays deterministic).
-A join scatters one space into a dense array (``dense[k]``, rank space) and
-scans the other.
+A join scatters one space into a dense array (column ``k`` of ``dense``,
+rank space) and scans the other.
 
 For an insertion search (:func:`request_rows`) the four spaces of the new
 pickup ``P`` and drop-off ``D`` are scattered once; the times between them and
@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import njit
+from . import njit, njit_inline
 from .ch_query import query_path
 from .heap import heap_pop, heap_push
-from .simstate import V_DRIVE
+from .simstate import EPS_S, V_DRIVE
 from .vehicles import vehicle_available, vehicle_position
 
 FORWARD = 0
@@ -119,39 +119,78 @@ def space(net, node, direction):
     return start, out - start
 
 
-@njit
+@njit_inline
+def _lookup(net, node, direction):
+    """``(start, length)`` of ``node``'s space: a lookup, a search only if it is new."""
+    s = net.sp_slot[2 * node + direction]
+    if s < 0:
+        return space(net, node, direction)
+    return net.sp_start[s], net.sp_len[s]
+
+
+@njit_inline
 def _scatter(net, k, node, direction):
     """Write ``node``'s space into ``dense[k]`` (which must be clean)."""
-    start, length = space(net, node, direction)
-    row = net.dense[k]
+    start, length = _lookup(net, node, direction)
+    dense = net.dense
     touched = net.dense_touched[k]
     for i in range(length):
         h = net.sp_hub[start + i]
-        row[h] = net.sp_dist[start + i]
+        dense[h, k] = net.sp_dist[start + i]
         touched[i] = h
     net.dense_count[k] = length
 
 
-@njit
+@njit_inline
 def _clear(net, k):
-    row = net.dense[k]
+    dense = net.dense
     touched = net.dense_touched[k]
     for i in range(net.dense_count[k]):
-        row[touched[i]] = np.inf
+        dense[touched[i], k] = np.inf
     net.dense_count[k] = 0
 
 
-@njit
+@njit_inline
 def _join(net, k, node, direction):
     """Smallest ``dense[k][h] + d`` over ``node``'s space entries ``(h, d)``."""
-    start, length = space(net, node, direction)
-    row = net.dense[k]
+    start, length = _lookup(net, node, direction)
+    dense = net.dense
     best = np.inf
     for i in range(start, start + length):
-        c = row[net.sp_hub[i]] + net.sp_dist[i]
+        c = dense[net.sp_hub[i], k] + net.sp_dist[i]
         if c < best:
             best = c
     return best
+
+
+@njit_inline
+def _join2(net, k1, k2, node, direction):
+    """:func:`_join` against ``dense[:, k1]`` and ``dense[:, k2]`` in one pass."""
+    start, length = _lookup(net, node, direction)
+    dense = net.dense
+    b1 = np.inf
+    b2 = np.inf
+    for i in range(start, start + length):
+        h = net.sp_hub[i]
+        d = net.sp_dist[i]
+        c1 = dense[h, k1] + d
+        c2 = dense[h, k2] + d
+        if c1 < b1:
+            b1 = c1
+        if c2 < b2:
+            b2 = c2
+    return b1, b2
+
+
+@njit_inline
+def _pair_time(net, a, b):
+    """:func:`pair_time`, inlined into :func:`request_rows`."""
+    if a == b:
+        return 0.0
+    _scatter(net, _SCRATCH, a, FORWARD)
+    t = _join(net, _SCRATCH, b, BACKWARD)
+    _clear(net, _SCRATCH)
+    return t
 
 
 @njit
@@ -165,13 +204,15 @@ def pair_time(net, a, b):
     return t
 
 
-@njit
+@njit_inline
 def _stop_rows(net, x):
     """Times between stop ``x`` and the request's P and D, into ``rows`` at ``x``."""
-    net.rows[1, x] = _join(net, _BWD_P, x, FORWARD)  # x -> P
-    net.rows[3, x] = _join(net, _BWD_D, x, FORWARD)  # x -> D
-    net.rows[0, x] = _join(net, _FWD_P, x, BACKWARD)  # P -> x
-    net.rows[2, x] = _join(net, _FWD_D, x, BACKWARD)  # D -> x
+    to_p, to_d = _join2(net, _BWD_P, _BWD_D, x, FORWARD)  # x -> P, x -> D
+    from_p, from_d = _join2(net, _FWD_P, _FWD_D, x, BACKWARD)  # P -> x, D -> x
+    net.rows[0, x] = from_p
+    net.rows[1, x] = to_p
+    net.rows[2, x] = from_d
+    net.rows[3, x] = to_d
 
 
 @njit
@@ -179,11 +220,14 @@ def request_rows(net, veh, req, r, now, max_plan, nearest_idle):
     """Fill ``rows`` and ``pos_tt`` for the insertion search of request ``r``.
 
     Writes, for every vehicle the search considers, the time from its
-    position to P and to its first plan stop (``pos_tt``), and for every stop
-    of its plan the times from and to P and D; and the time P -> D.
+    position to P; for those that can reach P by its latest pickup (the
+    others :func:`.insertion.eval_vehicle` rejects at once) the time to its
+    first plan stop (``pos_tt``) and for every stop of its plan the times
+    from and to P and D; and the time P -> D.
     """
     P = req.pickup_node[r]
     D = req.dropoff_node[r]
+    lp = req.latest_pickup[r] + EPS_S  # as eval_vehicle compares
     _scatter(net, _FWD_P, P, FORWARD)
     _scatter(net, _BWD_P, P, BACKWARD)
     _scatter(net, _FWD_D, D, FORWARD)
@@ -191,8 +235,11 @@ def request_rows(net, veh, req, r, now, max_plan, nearest_idle):
     for v in range(veh.state.shape[0]):
         if not vehicle_available(veh, v, max_plan) or (nearest_idle and veh.plan_len[v] > 0):
             continue
-        pos, _t, _open, _p = vehicle_position(veh, v, now)
-        net.rows[1, pos] = _join(net, _BWD_P, pos, FORWARD)
+        pos, pos_t, _open, _p = vehicle_position(veh, v, now)
+        to_p = _join(net, _BWD_P, pos, FORWARD)
+        net.rows[1, pos] = to_p
+        if pos_t + to_p > lp:
+            continue  # too far for the pickup: eval_vehicle reads no more of it
         L = veh.plan_len[v]
         if L > 0:
             first = veh.plan_node[v, 0]
@@ -205,7 +252,7 @@ def request_rows(net, veh, req, r, now, max_plan, nearest_idle):
             ):
                 net.pos_tt[v] = veh.path_t[v, veh.path_len[v] - 1] - veh.path_t[v, _p]
             else:
-                net.pos_tt[v] = pair_time(net, pos, first)
+                net.pos_tt[v] = _pair_time(net, pos, first)
         for k in range(L):
             _stop_rows(net, veh.plan_node[v, k])
     net.rows[0, D] = _join(net, _FWD_P, D, BACKWARD)
