@@ -129,7 +129,7 @@ def one_day(requests: int, vehicles: int, threads: int, seed: int) -> dict[str, 
         if served.any()
         else None,
         "vehicle_km": round(float(veh["km_driven"].sum()), 1),
-        "edges_driven": int(len(loads)),
+        "edges_driven": len(loads),
         "spaces_searched": int(net.sp_stats[2]),
         "cache_flushes": int(net.sp_stats[3]),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

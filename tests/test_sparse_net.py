@@ -10,6 +10,7 @@ vehicles drove on the real map.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ from klshuttle.sim import OnDemandSimulation, TripInput, net_tables
 from klshuttle.simnet import sparse_net
 
 sys.path.insert(0, str(Path(__file__).parent))
-from simkit import fleet, make_graph, trips  # noqa: E402
+from simkit import fleet, make_graph, trips
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-from tiled import tiled_graph  # noqa: E402
+from tiled import tiled_graph
 
 
 def _random_graph(n: int, seed: int, *, whole_seconds: bool, chords: int = 150) -> RoadGraph:
@@ -221,3 +222,88 @@ def test_a_day_on_the_tiled_real_map_drives_real_paths(kl_graph: RoadGraph) -> N
     ride = log.requests["dropoff_s"][served] - log.requests["pickup_s"][served]
     assert np.all(ride >= best - 1e-6)
     assert np.all(ride <= 3600.0 + 1e-6)
+
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("campus-on-demand.toml", {"demand.models.0.trips_per_day": 400}),
+        ("hbf-feeder-on-demand.toml", {}),
+    ],
+)
+def test_a_shipped_scenario_without_tables_gives_the_same_kpis(
+    kl_env: Path, name: str, overrides: dict[str, Any]
+) -> None:
+    """A router in query mode (as on a graph too large for tables) simulates on the
+    hierarchy. Times agree with the tables' to rounding, which may tip a tie
+    between two vehicles: the KPIs agree closely, not to the bit."""
+    from klshuttle import load_scenario, simulate
+    from klshuttle.resolve import resolve
+
+    sc = load_scenario(SCENARIOS / name, overrides=overrides)
+    res = resolve(sc)
+    tables = simulate(sc, resolved=res, router=Router(res.graph))
+    hierarchy = simulate(sc, resolved=res, router=Router(res.graph, mode="query"))
+    a, b = tables.kpis, hierarchy.kpis
+    assert a["requests"] == b["requests"] > 100
+    assert abs(a["served_share"] - b["served_share"]) <= 0.02
+    km_a = tables.vehicles["km_driven"].sum()
+    km_b = hierarchy.vehicles["km_driven"].sum()
+    assert km_b == pytest.approx(km_a, rel=0.05)
+    np.testing.assert_allclose(
+        hierarchy.trips["direct_s"].to_numpy(float),
+        tables.trips["direct_s"].to_numpy(float),
+        rtol=1e-9,
+    )
+
+
+@pytest.mark.kaiserslautern
+@pytest.mark.parametrize(
+    ("name", "overrides", "key"),
+    [
+        ("line-116.toml", {}, "service.mode"),
+        ("campus-on-demand.toml", {"dispatch.rebalancing": "demand"}, "dispatch.rebalancing"),
+    ],
+)
+def test_what_needs_the_tables_is_refused_on_a_graph_too_large_for_them(
+    kl_env: Path, name: str, overrides: dict[str, Any], key: str
+) -> None:
+    from klshuttle import load_scenario, simulate
+    from klshuttle.errors import ScenarioError
+    from klshuttle.resolve import resolve
+
+    sc = load_scenario(SCENARIOS / name, overrides=overrides)
+    res = resolve(sc)
+    with pytest.raises(ScenarioError, match=f"{name}: {key}: .*too large") as err:
+        simulate(sc, resolved=res, router=Router(res.graph, mode="query"))
+    assert "\n" not in str(err.value)
+
+
+def test_the_command_line_runs_a_day_on_the_hierarchy(tmp_path: Path) -> None:
+    """``klshuttle run --routing hierarchy`` on the grid scenario writes the run, with
+    the same requests served at the same times as with the tables (a grid of equal
+    streets: equal-time paths abound, but every time is the same either way)."""
+    from grid_scenario import grid_scenario, klshuttle
+
+    scenario = grid_scenario(tmp_path)
+    kpis = {}
+    for routing in ("tables", "hierarchy"):
+        done = klshuttle(
+            "run",
+            str(scenario),
+            "--routing",
+            routing,
+            "--out",
+            routing,
+            "--no-progress",
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        kpis[routing] = json.loads((tmp_path / routing / "public" / "kpis.json").read_text())
+    for key in ("requests", "served", "wait_mean_s", "ride_mean_s", "vehicle_km", "passenger_km"):
+        assert kpis["hierarchy"][key] == pytest.approx(kpis["tables"][key], rel=1e-9), key
+    assert kpis["tables"]["served"] > 0

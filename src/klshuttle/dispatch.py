@@ -52,6 +52,7 @@ from ._kernels.simstate import (
     Log,
     Net,
     RequestArrays,
+    SparseNet,
     Vehicles,
 )
 from .errors import ScenarioError
@@ -155,7 +156,7 @@ class SimulationState(Protocol):
     """What the dispatchers read and change of a running on-demand simulation
     (:class:`klshuttle.sim.OnDemandSimulation`)."""
 
-    net: Net
+    net: Net | SparseNet
     fleet: Fleet
     veh: Vehicles
     req: RequestArrays
@@ -473,6 +474,7 @@ class DemandRebalancer:
         self.targets = np.unique(np.asarray(targets, dtype=np.int32))
         # the target each node's requests count for: the one that reaches it fastest
         self.target_of_node = np.argmin(net.time_s[self.targets, :], axis=0)
+        self.time_s = net.time_s
         self.last_s = -math.inf
 
     def __call__(self, sim: SimulationState, now: float) -> None:
@@ -493,7 +495,7 @@ class DemandRebalancer:
             order = np.lexsort((np.arange(len(share)), -(share - slots)))
             slots[order[:rest]] += 1
         slot_nodes = np.repeat(self.targets, slots)
-        cost = sim.net.time_s[veh.node[idle][:, None], slot_nodes[None, :]]
+        cost = self.time_s[veh.node[idle][:, None], slot_nodes[None, :]]
         rows, cols = linear_sum_assignment(cost)
         for a, b in zip(rows, cols, strict=True):
             v, target = int(idle[a]), int(slot_nodes[b])

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ._kernels.simloop import link_loads as _link_loads_kernel
-from ._kernels.simloop import link_riders as _link_riders_kernel
 from ._kernels.simloop import link_loads_logged as _link_loads_logged
+from ._kernels.simloop import link_riders as _link_riders_kernel
 from ._kernels.simloop import link_riders_logged as _link_riders_logged
 from ._kernels.simstate import Net, SparseNet
 from .events import REASON_NAMES, EventKind, EventLog, LegKind, RequestStatus
@@ -199,6 +199,8 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
 def _leg_lengths_m(log: EventLog, net: Net | SparseNet) -> np.ndarray:
     if log.leg_paths is not None:  # as the simulation drove them
         return np.asarray(log.leg_paths.length_m, dtype=np.float64)
+    if not isinstance(net, Net):
+        raise ValueError("legs without logged paths need the all-pairs routing tables")
     legs = log.legs
     return np.asarray(net.length_m[legs["from_node"], legs["to_node"]], dtype=np.float64)
 

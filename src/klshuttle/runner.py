@@ -11,16 +11,17 @@ scenario's outputs ask for it. Writing is :func:`klshuttle.outputs.write_result`
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from ._kernels.simstate import Net
+from ._kernels.simstate import Net, SparseNet
 from .accessibility import (
     Accessibility,
     DoorService,
@@ -41,7 +42,7 @@ from .osmfeatures import BUILDING_RESIDENTIAL, load_features
 from .places import find_place, normalize_name
 from .resolve import ResolvedScenario, resolve
 from .result import Result
-from .routing import Router
+from .routing import Router, router_matrix_bytes
 from .scenario import FeederDemand, PointSpec, Scenario, display_path
 from .shortest_paths import available_memory_bytes, fmt_bytes
 from .sim import (
@@ -52,7 +53,10 @@ from .sim import (
     net_tables,
     vehicle_state_bytes,
 )
+from .simnet import pair_times_lengths, sparse_net, travel_times
 from .walknet import load_walk_graph
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Result", "check_memory", "prepare_trips", "simulate"]
 
@@ -88,7 +92,53 @@ def check_memory(resolved: ResolvedScenario) -> None:
         )
 
 
-def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, TripInput]:
+#: :func:`simulate`'s ``routing`` choices and the Router mode each needs.
+ROUTER_MODES: dict[str, Literal["auto", "matrix", "query"]] = {
+    "auto": "auto",
+    "tables": "matrix",
+    "hierarchy": "query",
+}
+
+
+def _simulation_net(
+    router: Router, resolved: ResolvedScenario, *, hierarchy: bool = False
+) -> Net | SparseNet:
+    """The router's all-pairs tables, or the graph's contraction hierarchy when they
+    do not fit or ``hierarchy`` asks for it (on-demand service without demand
+    rebalancing only).
+
+    Raises
+    ------
+    ScenarioError
+        One line naming the key that needs the tables on a graph too large for them.
+    """
+    if router.mode == "matrix" and not hierarchy:
+        return net_tables(router)
+    sc = resolved.scenario
+    label = display_path(sc.source_path) if sc.source_path else sc.name
+    n = resolved.graph.n_nodes
+    why = (
+        "the all-pairs routing tables, which --routing hierarchy leaves out"
+        if router.mode == "matrix"
+        else f"the all-pairs routing tables, which the road graph of {n:,} nodes is too "
+        f"large for ({fmt_bytes(router_matrix_bytes(n))})"
+    )
+    if sc.service.mode != "on_demand":
+        raise ScenarioError(
+            f"{label}: service.mode: {sc.service.mode!r} service needs {why}; "
+            "on-demand service runs without them"
+        )
+    if sc.dispatch.rebalancing == "demand":
+        raise ScenarioError(
+            f"{label}: dispatch.rebalancing: 'demand' needs {why}; use 'none' or 'depot'"
+        )
+    logger.info("simulating on the contraction hierarchy of %d nodes (no all-pairs tables)", n)
+    return sparse_net(resolved.graph, n_vehicles=sc.fleet.vehicles)
+
+
+def prepare_trips(
+    resolved: ResolvedScenario, net: Net | SparseNet
+) -> tuple[pd.DataFrame, TripInput]:
     """Turn the day's requests into what the simulators need.
 
     Stop-based service: passengers walk to their assigned stop (walking
@@ -153,8 +203,7 @@ def prepare_trips(resolved: ResolvedScenario, net: Net) -> tuple[pd.DataFrame, T
     release = np.where(np.isnan(book), submit, np.minimum(book, submit))
     order = np.lexsort((np.asarray(req.request_id), submit, release))
     pickup, dropoff = pickup[order].astype(np.int32), dropoff[order].astype(np.int32)
-    direct_s = net.time_s[pickup, dropoff]
-    direct_m = net.length_m[pickup, dropoff]
+    direct_s, direct_m = pair_times_lengths(net, pickup, dropoff)
     base = pd.DataFrame(
         {
             "request_id": np.asarray(req.request_id)[order],
@@ -258,10 +307,8 @@ def _board_where_lines_halt(
         drop[i] = nodes[int(rp.alight[i])]
     if np.array_equal(pick, trips.pickup_node) and np.array_equal(drop, trips.dropoff_node):
         return base, trips
-    direct_s = net.time_s[pick, drop]
-    base = base.assign(
-        pickup_node=pick, dropoff_node=drop, direct_s=direct_s, direct_m=net.length_m[pick, drop]
-    )
+    direct_s, direct_m = pair_times_lengths(net, pick, drop)
+    base = base.assign(pickup_node=pick, dropoff_node=drop, direct_s=direct_s, direct_m=direct_m)
     od = scenario.service.on_demand
     trips = replace(
         trips,
@@ -321,6 +368,7 @@ def simulate(
     router: Router | None = None,
     progress: Progress | None = None,
     threads: int = 1,
+    routing: str = "auto",
 ) -> Result:
     """Simulate one day of the scenario's service.
 
@@ -339,6 +387,13 @@ def simulate(
         the default). The outputs are byte-identical whatever the count; more
         threads pay off from a few hundred vehicles (README, "Parallel
         insertion").
+    routing
+        How the simulation finds travel times and paths: ``"tables"``, the
+        all-pairs tables (fastest; 20 bytes per node pair); ``"hierarchy"``,
+        the graph's contraction hierarchy (memory grows with the nodes, not
+        their square; on-demand service without demand rebalancing);
+        ``"auto"`` (default): the tables when they fit (the Router's
+        ``mode="auto"``), else the hierarchy.
 
     Returns
     -------
@@ -348,6 +403,8 @@ def simulate(
         writes the files.
     """
     check_threads(threads)
+    if routing not in ROUTER_MODES:
+        raise ValueError(f"routing must be one of {', '.join(ROUTER_MODES)}, got {routing!r}")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     seed = scenario.seed if seed is None else int(seed)
@@ -357,14 +414,14 @@ def simulate(
     timings["resolve"] = time.perf_counter() - t0
     t = time.perf_counter()
     if router is None:
-        router = Router(resolved.graph)
+        router = Router(resolved.graph, mode=ROUTER_MODES[routing])
     elif router.n_nodes != resolved.graph.n_nodes:
         raise ValueError(
             f"the router was built for a graph of {router.n_nodes} nodes, but the "
             f"scenario resolves to one of {resolved.graph.n_nodes}: pass the router "
             "of the scenario's own graph"
         )
-    net = net_tables(router)
+    net = _simulation_net(router, resolved, hierarchy=routing == "hierarchy")
     timings["routing_tables"] = time.perf_counter() - t
     t = time.perf_counter()
     base, trips = prepare_trips(resolved, net)
@@ -391,6 +448,7 @@ def simulate(
         assert rides is not None  # lines and a stop assignment exist in line and hybrid mode
         rid = base["request_id"].to_numpy()  # request ids are positions in time order
         rp = RoutePassengers(rides.route[rid], rides.board[rid], rides.alight[rid])
+        assert isinstance(net, Net)  # line service needs the tables (_simulation_net)
         base, trips = _board_where_lines_halt(base, trips, routes, rp, net, sc)
         use_line = rp.route >= 0
         if mode == "line":
@@ -443,7 +501,7 @@ def simulate(
             rebalancing=d.rebalancing,
             rebalancing_interval_s=d.rebalancing_interval_s,
             rebalancer=DemandRebalancer(net, np.asarray(targets, dtype=np.int32))
-            if d.rebalancing == "demand"
+            if d.rebalancing == "demand" and isinstance(net, Net)
             else None,
         )
         for chunk in sim.run(chunk_s=900.0):
@@ -578,7 +636,11 @@ def _destinations(resolved: ResolvedScenario) -> list[tuple[str, float, float]]:
 
 
 def _shuttle_service(
-    resolved: ResolvedScenario, net: Net, res_lon: Any, res_lat: Any, dests: list[Any]
+    resolved: ResolvedScenario,
+    net: Net | SparseNet,
+    res_lon: Any,
+    res_lat: Any,
+    dests: list[Any],
 ) -> StopService | DoorService | None:
     """The shuttle as the accessibility measure sees it: stops and the rides between them."""
     sc = resolved.scenario
@@ -599,11 +661,11 @@ def _shuttle_service(
             resolved.area.node_inside[dn], np.asarray(dd) * od.walk_detour_factor, np.inf
         )
         alight = np.where(alight <= od.max_walk_m, alight, np.inf)
-        return DoorService(board, alight, net.time_s[np.ix_(bn, dn)])
+        return DoorService(board, alight, travel_times(net, bn, dn))
     if len(stops) == 0:
         return None
     node = np.asarray(stops.node)
-    direct = np.asarray(net.time_s[np.ix_(node, node)], dtype=np.float64)
+    direct = travel_times(net, node, node)
     if mode == "line":
         ok = np.zeros(direct.shape, dtype=bool)
         for line in resolved.lines:
@@ -625,7 +687,7 @@ def _shuttle_service(
 def _accessibility(
     resolved: ResolvedScenario,
     trips: pd.DataFrame,
-    net: Net,
+    net: Net | SparseNet,
     destinations: list[tuple[str, float, float]],
     run_id: str,
 ) -> Accessibility:

@@ -65,12 +65,12 @@ REBALANCING = {"none": REBALANCE_NONE, "depot": REBALANCE_DEPOT, "demand": REBAL
 def vehicle_state_bytes(n_nodes: int, capacity: int) -> int:
     """Bytes of simulation state per vehicle of :class:`OnDemandSimulation`.
 
-    Each vehicle keeps its current path (a node and a time per road node), a
-    plan of ``4 x capacity + 8`` stops (node, request, kind, time) and its
-    passengers on board.
+    Each vehicle keeps its current path (a node, a time, an edge and metres
+    driven per road node), a plan of ``4 x capacity + 8`` stops (node,
+    request, kind, time) and its passengers on board.
     """
     max_plan = 4 * capacity + 8
-    return 12 * n_nodes + 17 * max_plan + 4 * max(capacity, 1) + 64
+    return 24 * n_nodes + 17 * max_plan + 4 * max(capacity, 1) + 64
 
 
 def check_threads(threads: int) -> None:

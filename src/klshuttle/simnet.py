@@ -14,14 +14,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from ._kernels import sparse as _ksparse
 from ._kernels.ch_query import make_workspace
 from ._kernels.simstate import Net, SparseNet
 from .ch import contraction_hierarchy
 from .errors import RoutingError
 from .graph import RoadGraph
 
-__all__ = ["DEFAULT_CACHE_BYTES", "net_nodes", "sparse_net"]
+__all__ = [
+    "DEFAULT_CACHE_BYTES",
+    "net_nodes",
+    "pair_times_lengths",
+    "sparse_net",
+    "travel_times",
+]
 
 #: Default memory for the cache of upward search spaces (12 bytes an entry).
 DEFAULT_CACHE_BYTES = 256 * 1024 * 1024
@@ -32,6 +40,32 @@ def net_nodes(net: Net | SparseNet) -> int:
     if isinstance(net, SparseNet):
         return int(net.rank.shape[0])
     return int(net.time_s.shape[0])
+
+
+def travel_times(
+    net: Net | SparseNet, origins: ArrayLike, destinations: ArrayLike
+) -> NDArray[np.float64]:
+    """Travel times ``origins x destinations`` in seconds (``inf`` if unreachable)."""
+    o = np.asarray(origins, dtype=np.int64)
+    d = np.asarray(destinations, dtype=np.int64)
+    if isinstance(net, SparseNet):
+        return _ksparse.time_matrix(net, o, d)
+    return np.asarray(net.time_s[np.ix_(o, d)], dtype=np.float64)
+
+
+def pair_times_lengths(
+    net: Net | SparseNet, origins: ArrayLike, destinations: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Travel time and length of the fastest path of each pair ``(origins[i], destinations[i])``."""
+    o = np.asarray(origins, dtype=np.int64)
+    d = np.asarray(destinations, dtype=np.int64)
+    if isinstance(net, SparseNet):
+        time_s, length_m = _ksparse.pair_times_lengths(net, o, d)
+        return time_s, length_m
+    return (
+        np.asarray(net.time_s[o, d], dtype=np.float64),
+        np.asarray(net.length_m[o, d], dtype=np.float64),
+    )
 
 
 def sparse_net(

@@ -482,9 +482,7 @@ def _fill_offers(net, fleet, veh, req, dispatch, r, now, max_plan, first, step, 
             # a vehicle the dispatcher does not consider
             cost, i, j, st, tp = np.inf, -1, -1, STAGE_NONE, np.inf
         else:
-            cost, i, j, st, tp = eval_vehicle(
-                net, fleet, veh, req, dispatch, v, r, now, work, rows
-            )
+            cost, i, j, st, tp = eval_vehicle(net, fleet, veh, req, dispatch, v, r, now, work, rows)
             if nearest_idle and cost < np.inf:
                 # the baseline ranks idle vehicles by how soon they reach the pickup
                 cost = tp - now

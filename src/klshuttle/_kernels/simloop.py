@@ -315,9 +315,7 @@ def redirect(net, veh, req, log, v, target, kind, now):
     if veh.leg_to[v] == target and veh.leg_kind[v] == kind:
         return True
     node, t, _, p = vehicle_position(veh, v, now)
-    record_leg(
-        net, veh, req, log, v, veh.leg_t0[v], t, veh.leg_from[v], node, veh.leg_kind[v], p
-    )
+    record_leg(net, veh, req, log, v, veh.leg_t0[v], t, veh.leg_from[v], node, veh.leg_kind[v], p)
     emit(log, now, E_DIVERT, v, -1, node, veh.load[v], target)
     return start_leg(net, veh, v, node, target, t, kind)
 

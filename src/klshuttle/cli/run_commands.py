@@ -45,6 +45,15 @@ from .sweep_commands import _sweep
     "faster from a few hundred vehicles on an otherwise idle machine.",
 )
 @click.option(
+    "--routing",
+    type=click.Choice(["auto", "tables", "hierarchy"]),
+    default="auto",
+    show_default=True,
+    help="Travel times from all-pairs tables (fast, 20 bytes per node pair) or the "
+    "road graph's contraction hierarchy (city-scale graphs; on-demand service); "
+    "auto: the tables when they fit.",
+)
+@click.option(
     "--lang",
     type=click.Choice(["en", "de"]),
     default=None,
@@ -63,6 +72,7 @@ def run(
     workers: int | None,
     scheduler: str | None,
     threads: int,
+    routing: str,
     lang: str | None,
 ) -> None:
     """Simulate a day of the scenario's service and write the results.
@@ -91,6 +101,10 @@ def run(
         if threads > 1:
             raise click.UsageError(
                 "--threads is for one run; --replications runs its runs in parallel instead"
+            )
+        if routing != "auto":
+            raise click.UsageError(
+                "--routing is for one run; a sweep uses the tables where they fit, else the hierarchy"
             )
         if allow_personal:
             sets = (*sets, "privacy.allow_personal_columns=true")
@@ -121,7 +135,7 @@ def run(
                 clock=format_time(t),
             )
 
-        result = simulate(sc, progress=progress, threads=threads)
+        result = simulate(sc, progress=progress, threads=threads, routing=routing)
         folder = write_result(result, target, overwrite=overwrite)
     print_run_summary(result)
     for w in result.resolved.warnings:
