@@ -7,9 +7,12 @@ nearest to a copy's east (north) edge, each joined in both directions to the
 nearest node near the facing west (south) edge of the next copy, with the
 straight-line length and ``JOIN_SPEED_KMH``. The result is about 48,000
 nodes, deterministic and built from the map alone (no extra map data).
+``city_day`` draws a door-to-door day of requests on such a graph.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -112,3 +115,45 @@ def tiled_graph(graph: RoadGraph, nx_tiles: int, ny_tiles: int) -> RoadGraph:
         road_class_names=graph.road_class_names,
         street_names=graph.street_names,
     )
+
+
+def city_day(graph: RoadGraph, n_requests: int, n_vehicles: int, seed: int) -> tuple[Any, Any]:
+    """A door-to-door day on ``graph``: :class:`~klshuttle.sim.TripInput` and
+    :class:`~klshuttle.sim.FleetInput`.
+
+    Origins uniform over the nodes, each destination a node 1-5 km in a
+    straight line from its origin, request times uniform over 06:00-22:00; at
+    most 15 min wait and a ride of at most 1.5 x the direct time + 5 min
+    (direct times from the graph's contraction hierarchy); vehicles of
+    capacity 8 at random depot nodes.
+    """
+    from klshuttle.ch import contraction_hierarchy
+    from klshuttle.graph import to_metric
+    from klshuttle.sim import FleetInput, TripInput
+
+    rng = np.random.default_rng(seed)
+    x, y = to_metric(graph.lon, graph.lat)
+    orig = rng.integers(0, graph.n_nodes, size=n_requests)
+    dest = np.empty(n_requests, dtype=np.int64)
+    for i, o in enumerate(orig.tolist()):
+        while True:
+            cand = rng.integers(0, graph.n_nodes, size=256)
+            d = np.hypot(x[cand] - x[o], y[cand] - y[o])
+            ok = np.flatnonzero((d >= 1000.0) & (d <= 5000.0))
+            if ok.size:
+                dest[i] = cand[ok[0]]
+                break
+    t_s = np.sort(rng.uniform(6 * 3600.0, 22 * 3600.0, size=n_requests))
+    direct_s = contraction_hierarchy(graph).distances(orig, dest)
+    trips = TripInput(
+        t_submit_s=t_s,
+        pickup_node=orig.astype(np.int32),
+        dropoff_node=dest.astype(np.int32),
+        pax=np.ones(n_requests, dtype=np.int32),
+        max_wait_s=np.full(n_requests, 900.0),
+        max_ride_s=1.5 * direct_s + 300.0,
+        pre_reason=np.zeros(n_requests, dtype=np.int8),
+    )
+    depots = rng.integers(0, graph.n_nodes, size=n_vehicles).astype(np.int32)
+    fleet = FleetInput(depot_node=depots, capacity=8, dwell_s=30.0, per_pax_s=5.0)
+    return trips, fleet

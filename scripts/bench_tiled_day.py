@@ -7,7 +7,7 @@ capacity 8 with the cheapest-insertion dispatcher, routed on the graph's
 contraction hierarchy (:func:`klshuttle.simnet.sparse_net`). Requests: origins
 uniform over the nodes, each destination a node 1-5 km in a straight line
 from its origin, times uniform over 06:00-22:00; at most 15 min wait, a ride
-at most 1.5 x the direct time + 5 min. Prints one JSON line per run with the
+at most 1.5 x the direct time + 5 min (``benchmarks/tiled.py``, ``city_day``). Prints one JSON line per run with the
 time of each step, the served share and the peak memory of the process.
 
     python scripts/bench_tiled_day.py [--requests 10000 --vehicles 50 --threads 1]
@@ -32,34 +32,15 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _requests(graph: Any, n: int, rng: np.random.Generator) -> tuple[Any, Any, Any]:
-    """Times, origins and destinations (1-5 km apart in a straight line)."""
-    from klshuttle.graph import to_metric
-
-    x, y = to_metric(graph.lon, graph.lat)
-    orig = rng.integers(0, graph.n_nodes, size=n)
-    dest = np.empty(n, dtype=np.int64)
-    for i, o in enumerate(orig.tolist()):
-        while True:
-            cand = rng.integers(0, graph.n_nodes, size=256)
-            d = np.hypot(x[cand] - x[o], y[cand] - y[o])
-            ok = np.flatnonzero((d >= 1000.0) & (d <= 5000.0))
-            if ok.size:
-                dest[i] = cand[ok[0]]
-                break
-    t = np.sort(rng.uniform(6 * 3600.0, 22 * 3600.0, size=n))
-    return t, orig, dest
-
-
 def one_day(requests: int, vehicles: int, threads: int, seed: int) -> dict[str, Any]:
     """Build the graph and its hierarchy, simulate the day, compute the tables; times and memory."""
     sys.path.insert(0, str(REPO / "benchmarks"))
     from klshuttle import load_map
     from klshuttle.ch import contraction_hierarchy
     from klshuttle.metrics import link_loads, vehicles_table
-    from klshuttle.sim import FleetInput, OnDemandSimulation, TripInput
+    from klshuttle.sim import OnDemandSimulation
     from klshuttle.simnet import sparse_net
-    from tiled import tiled_graph
+    from tiled import city_day, tiled_graph
 
     t0 = time.perf_counter()
     central = load_map(os.environ["KLSHUTTLE_OSM"])
@@ -68,20 +49,9 @@ def one_day(requests: int, vehicles: int, threads: int, seed: int) -> dict[str, 
     ch = contraction_hierarchy(graph)
     net = sparse_net(graph, n_vehicles=vehicles)
     t2 = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    t_s, orig, dest = _requests(graph, requests, rng)
-    direct_s = ch.distances(orig, dest)
-    trips = TripInput(
-        t_submit_s=t_s,
-        pickup_node=orig.astype(np.int32),
-        dropoff_node=dest.astype(np.int32),
-        pax=np.ones(requests, dtype=np.int32),
-        max_wait_s=np.full(requests, 900.0),
-        max_ride_s=1.5 * direct_s + 300.0,
-        pre_reason=np.zeros(requests, dtype=np.int8),
-    )
-    depots = rng.integers(0, graph.n_nodes, size=vehicles).astype(np.int32)
-    fleet = FleetInput(depot_node=depots, capacity=8, dwell_s=30.0, per_pax_s=5.0)
+    trips, fleet = city_day(graph, requests, vehicles, seed)
+    t_s = trips.t_submit_s
+    direct_s = ch.distances(trips.pickup_node, trips.dropoff_node)
     t3 = time.perf_counter()
     from klshuttle.dispatch import dispatch_params
 
