@@ -26,6 +26,11 @@ def _floats(rng: np.random.Generator, n: int) -> np.ndarray:
     x = np.where(rng.random(n) < 0.3, [round(v, int(d)) for v, d in zip(x, digits, strict=True)], x)
     special = [0.0, -0.0, np.nan, np.inf, -np.inf, 1e-4, 1e9, 1e9 - 1e-7, 1.0, 5e-324, 1e16]
     x[: len(special)] = special
+    # whole numbers and short decimals with trailing zeros: 1200.0, 5e+08, 0.00012
+    k = len(special) + n // 4
+    x[len(special) : k] = rng.integers(1, 1000, k - len(special)) * 10.0 ** rng.integers(
+        -7, 20, k - len(special)
+    )
     return x
 
 
