@@ -239,3 +239,32 @@ def test_link_loads_by_hand() -> None:
     assert list(loads["vehicle_km"]) == [1.0, 1.0, 1.0, 2.0, 1.0, 2.0]
     assert list(loads["passenger_km"]) == [0.0, 0.0, 2.0, 1.0, 2.0, 0.0]
     assert loads["vehicle_km"].sum() == 8.0  # = the vehicles' km_driven
+
+
+def test_departure_after_pickup_against_brute_force() -> None:
+    """depart_s is the rider's vehicle's first departure at or after the pickup (ties
+    included), checked rider by rider on random logs with shared times."""
+    from types import SimpleNamespace
+
+    from klshuttle.metrics import _departures
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        n_ev, n_req, n_veh = int(rng.integers(0, 300)), int(rng.integers(0, 200)), 7
+        event = rng.choice([EventKind.depart, EventKind.pickup, EventKind.dropoff], n_ev)
+        ev_vehicle = rng.integers(0, n_veh, n_ev).astype(np.int32)
+        t_s = rng.integers(0, 100, n_ev).astype(np.float64)  # many equal times
+        log = SimpleNamespace(events={"event": event, "vehicle": ev_vehicle, "t_s": t_s})
+        vehicle = rng.integers(-1, n_veh, n_req)
+        pickup_s = np.where(rng.random(n_req) < 0.2, np.nan, rng.integers(0, 110, n_req) * 1.0)
+        got = _departures(log, vehicle, pickup_s)  # type: ignore[arg-type]
+        for i in range(n_req):
+            later = t_s[
+                (event == EventKind.depart) & (ev_vehicle == vehicle[i]) & (t_s >= pickup_s[i])
+            ]
+            want = (
+                later.min()
+                if vehicle[i] >= 0 and np.isfinite(pickup_s[i]) and len(later)
+                else np.nan
+            )
+            assert got[i] == want or (np.isnan(got[i]) and np.isnan(want)), (i, got[i], want)

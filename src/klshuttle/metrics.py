@@ -99,21 +99,31 @@ VEHICLE_COLUMNS = [
 
 def _departures(log: EventLog, vehicle: np.ndarray, pickup_s: np.ndarray) -> np.ndarray:
     """When each rider's vehicle left their pickup stop: its first ``depart`` at or after
-    the pickup (NaN where there was no pickup)."""
+    the pickup (NaN where there was no pickup).
+
+    One sort of departures and pickups together by (vehicle, time, departures
+    after pickups at the same time), so the time grows as n log n in requests,
+    not as requests x vehicles.
+    """
     e = log.events
     dep = e["event"] == EventKind.depart
-    dv, dt = e["vehicle"][dep], e["t_s"][dep]
-    order = np.lexsort((dt, dv))
-    dv, dt = dv[order], dt[order]
+    picked = np.flatnonzero(np.isfinite(pickup_s) & (vehicle >= 0))
+    n_dep = int(dep.sum())
+    veh = np.concatenate([np.asarray(e["vehicle"][dep], dtype=np.int64), vehicle[picked]])
+    time_s = np.concatenate([e["t_s"][dep], pickup_s[picked]])
+    is_dep = np.arange(len(veh)) < n_dep
+    order = np.lexsort((is_dep, time_s, veh))
+    # for each position in that order, the position of the next departure (or the end)
+    m = len(order)
+    next_dep = np.where(is_dep[order], np.arange(m), m)
+    next_dep = np.minimum.accumulate(next_dep[::-1])[::-1]
+    at = np.empty(m, dtype=np.int64)
+    at[order] = np.arange(m)
+    j = next_dep[at[n_dep:]]  # for each picked rider
+    ok = j < m
+    ok[ok] = veh[order[j[ok]]] == vehicle[picked][ok]
     out = np.full(len(pickup_s), np.nan)
-    picked = np.isfinite(pickup_s) & (vehicle >= 0)
-    for v in np.unique(vehicle[picked]):
-        rows = picked & (vehicle == v)
-        times = dt[np.searchsorted(dv, v, "left") : np.searchsorted(dv, v, "right")]
-        if len(times) == 0:
-            continue
-        k = np.searchsorted(times, pickup_s[rows], side="left")
-        out[rows] = np.where(k < len(times), times[np.minimum(k, len(times) - 1)], np.nan)
+    out[picked[ok]] = time_s[order[j[ok]]]
     return out
 
 

@@ -332,7 +332,9 @@ def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame
     node = e["node"]
     req = e["request"]
     etype = e["event"]
-    names = np.array(EVENT_NAMES)[etype]
+    # string columns as object arrays taken from their few distinct values: pandas
+    # turns those into its string dtype several times faster than numpy "U" arrays
+    names = np.array(EVENT_NAMES, dtype=object)[etype]
     detail = np.full(len(etype), "", dtype=object)
     is_reject = etype == EventKind.reject
     detail[is_reject] = np.array(REASON_NAMES, dtype=object)[e["info"][is_reject]]
@@ -340,12 +342,13 @@ def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame
         etype,
         [EventKind.depart, EventKind.divert, EventKind.rebalance, EventKind.return_to_depot],
     )
-    detail[target] = [f"to node {graph.osmid[x]}" for x in e["info"][target]]
+    to_node, which = np.unique(e["info"][target], return_inverse=True)
+    detail[target] = np.array([f"to node {graph.osmid[x]}" for x in to_node], dtype=object)[which]
     rid = np.where(req >= 0, base["request_id"].to_numpy()[np.maximum(req, 0)], -1)
     return pd.DataFrame(
         {
             "time_s": e["t_s"],
-            "event": names,
+            "event": pd.array(names, dtype="str"),
             "vehicle": e["vehicle"].astype(np.int64),
             "request_id": rid.astype(np.int64),
             "node_osmid": graph.osmid[node],
@@ -355,7 +358,7 @@ def _events_frame(log: EventLog, base: pd.DataFrame, graph: Any) -> pd.DataFrame
                 np.isin(etype, [EventKind.request, EventKind.reject]), 0, e["load"]
             ).astype(np.int64),
             "passengers": np.where(req >= 0, base["passengers"].to_numpy()[np.maximum(req, 0)], 0),
-            "detail": detail.astype(str),
+            "detail": pd.array(detail, dtype="str"),
         }
     )
 
