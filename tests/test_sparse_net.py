@@ -233,14 +233,18 @@ SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
     [
         ("campus-on-demand.toml", {"demand.models.0.trips_per_day": 400}),
         ("hbf-feeder-on-demand.toml", {}),
+        ("line-116.toml", {}),
+        ("pfaff-quarter.toml", {}),
     ],
 )
 def test_a_shipped_scenario_without_tables_gives_the_same_kpis(
     kl_env: Path, name: str, overrides: dict[str, Any]
 ) -> None:
     """A router in query mode (as on a graph too large for tables) simulates on the
-    hierarchy. Times agree with the tables' to rounding, which may tip a tie
-    between two vehicles: the KPIs agree closely, not to the bit."""
+    hierarchy (lines on tables over their stops and depots). Times agree with the
+    tables' to rounding, which may tip a tie between two vehicles: the KPIs agree
+    closely, not to the bit; the legs' logged edges give the same vehicle-km per
+    edge as their lengths."""
     from klshuttle import load_scenario, simulate
     from klshuttle.resolve import resolve
 
@@ -254,6 +258,8 @@ def test_a_shipped_scenario_without_tables_gives_the_same_kpis(
     km_a = tables.vehicles["km_driven"].sum()
     km_b = hierarchy.vehicles["km_driven"].sum()
     assert km_b == pytest.approx(km_a, rel=0.05)
+    loads = hierarchy.link_loads
+    assert loads["vehicle_km"].sum() == pytest.approx(km_b, rel=1e-9)
     np.testing.assert_allclose(
         hierarchy.trips["direct_s"].to_numpy(float),
         tables.trips["direct_s"].to_numpy(float),
@@ -265,7 +271,6 @@ def test_a_shipped_scenario_without_tables_gives_the_same_kpis(
 @pytest.mark.parametrize(
     ("name", "overrides", "key"),
     [
-        ("line-116.toml", {}, "service.mode"),
         ("campus-on-demand.toml", {"dispatch.rebalancing": "demand"}, "dispatch.rebalancing"),
     ],
 )
@@ -307,3 +312,25 @@ def test_the_command_line_runs_a_day_on_the_hierarchy(tmp_path: Path) -> None:
     for key in ("requests", "served", "wait_mean_s", "ride_mean_s", "vehicle_km", "passenger_km"):
         assert kpis["hierarchy"][key] == pytest.approx(kpis["tables"][key], rel=1e-9), key
     assert kpis["tables"]["served"] > 0
+
+
+def test_tables_over_a_few_nodes_equal_dijkstra() -> None:
+    """NodeTables (line service on the hierarchy): times against scipy, lengths and
+    paths against the graph (lengths are 5 m per second of travel here)."""
+    from klshuttle.simnet import node_tables
+
+    graph = _random_graph(60, 4, whole_seconds=False)
+    nodes = [3, 17, 17, 29, 44, 58]
+    tables = node_tables(sparse_net(graph), nodes)
+    want = _scipy_times(graph)
+    assert tables.nodes.tolist() == [3, 17, 29, 44, 58]
+    for a in tables.nodes.tolist():
+        for b in tables.nodes.tolist():
+            assert tables.time(a, b) == pytest.approx(want[a, b], rel=1e-12)
+            assert tables.length(a, b) == pytest.approx(5.0 * want[a, b], rel=1e-12)
+            e = tables.path_edges(a, b)
+            assert graph.travel_time_s[e].sum() == pytest.approx(want[a, b], rel=1e-12)
+            if a != b:
+                assert graph.edge_source[e[0]] == a and graph.indices[e[-1]] == b
+    with pytest.raises(RoutingError, match="node 5 "):
+        tables.time(5, 3)

@@ -297,7 +297,7 @@ class EventLog:
         EventLog
             Events in time order (a stable sort), legs vehicle by vehicle;
             requests no part simulated keep the empty row of
-            :data:`REQUEST_COLUMNS`.
+            :data:`REQUEST_COLUMNS`; the legs' paths if every part logged them.
         """
         requests = _empty_table(len(trips), REQUEST_COLUMNS)
         events: dict[str, list[NDArray[Any]]] = {}
@@ -325,6 +325,20 @@ class EventLog:
         ev = {k: np.concatenate(v) for k, v in events.items()}
         order = np.argsort(ev["t_s"], kind="stable")
         first = parts[0][0]
+        paths = [log.leg_paths for log, _ in parts]
+        leg_paths = None
+        if all(p is not None for p in paths):  # else metrics read the tables
+            shift = np.cumsum([0] + [len(p.edges) for p in paths if p is not None])
+            leg_paths = LegPaths(
+                length_m=np.concatenate([p.length_m for p in paths if p is not None]),
+                edge_start=np.concatenate(
+                    [p.edge_start + s for p, s in zip(paths, shift, strict=False) if p is not None]
+                ),
+                edge_end=np.concatenate(
+                    [p.edge_end + s for p, s in zip(paths, shift, strict=False) if p is not None]
+                ),
+                edges=np.concatenate([p.edges for p in paths if p is not None]),
+            )
         return cls.from_columns(
             events={k: v[order] for k, v in ev.items()},
             legs={k: np.concatenate(v) for k, v in legs.items()},
@@ -334,4 +348,5 @@ class EventLog:
             end_s=first.end_s,
             fleet=fleet,
             trips=trips,
+            leg_paths=leg_paths,
         )

@@ -33,11 +33,13 @@ from .events import (
     EventKind,
     EventLog,
     LegKind,
+    LegPaths,
     RejectReason,
     RequestStatus,
     columns_from_rows,
 )
 from .sim import FleetInput, TripInput
+from .simnet import NodeTables
 
 __all__ = ["LineRoute", "LineSimulation", "RoutePassengers"]
 
@@ -106,7 +108,10 @@ class LineSimulation:
     Parameters
     ----------
     net
-        Routing tables (travel times and lengths between stops).
+        Routing tables (travel times and lengths between stops): the Router's
+        all-pairs tables, or :class:`~klshuttle.simnet.NodeTables` over the
+        lines' stops and depots only (graphs too large for all-pairs tables;
+        the legs then log their length and edges).
     routes
         The directions of all lines.
     vehicle_route_line
@@ -123,7 +128,7 @@ class LineSimulation:
 
     def __init__(
         self,
-        net: Net,
+        net: Net | NodeTables,
         routes: list[LineRoute],
         vehicle_line: list[str],
         fleet: FleetInput,
@@ -152,11 +157,21 @@ class LineSimulation:
     def _emit(self, t: float, etype: int, v: int, r: int, node: int, load: int, info: int) -> None:
         self._ev.append((t, etype, v, r, node, load, info))
 
+    def _time(self, a: int, b: int) -> float:
+        if isinstance(self.net, NodeTables):
+            return self.net.time(a, b)
+        return float(self.net.time_s[a, b])
+
     def _leg(self, v: _Vehicle, t0: float, t1: float, a: int, b: int, kind: int) -> None:
         if a == b:
             return
         self._legs.append((v.index, t0, t1, a, b, v.load, kind))
-        d = float(self.net.length_m[a, b])
+        if isinstance(self.net, NodeTables):
+            d = self.net.length(a, b)
+            self._leg_m.append(d)
+            self._leg_edges.append(self.net.path_edges(a, b))
+        else:
+            d = float(self.net.length_m[a, b])
         for r in v.onboard:
             self._ride_m[r] += d
 
@@ -169,6 +184,8 @@ class LineSimulation:
         tr, nr = self.trips, len(self.trips)
         self._ev: list[tuple[float, int, int, int, int, int, int]] = []
         self._legs: list[tuple[int, float, float, int, int, int, int]] = []
+        self._leg_m: list[float] = []
+        self._leg_edges: list[NDArray[np.int64]] = []
         self._heap: list[tuple[Any, ...]] = []
         self._seq = itertools.count()
         self._status = np.full(nr, RequestStatus.future, dtype=np.int8)
@@ -250,7 +267,7 @@ class LineSimulation:
         for v in self._vehicles:
             if v.busy or self.vehicle_line[v.index] != line:
                 continue
-            at = max(t, v.ready_s) + float(self.net.time_s[v.node, first])
+            at = max(t, v.ready_s) + self._time(v.node, first)
             if at < best_t:
                 best, best_t = v, at
         if best is None:
@@ -269,7 +286,7 @@ class LineSimulation:
         v.busy = True
         t = max(t_due, v.ready_s)
         if v.node != first:
-            t1 = t + float(self.net.time_s[v.node, first])
+            t1 = t + self._time(v.node, first)
             self._emit(t, EventKind.depart, v.index, -1, v.node, v.load, first)
             self._leg(v, t, t1, v.node, first, LegKind.rebalance)
             v.node, t = first, t1
@@ -325,7 +342,7 @@ class LineSimulation:
         via = route.waypoints[k] if route.waypoints else ()
         a, t_arr = node, t_dep
         for b in [*(int(w) for w in via), nxt]:
-            t_b = t_arr + float(self.net.time_s[a, b])
+            t_b = t_arr + self._time(a, b)
             self._leg(v, t_arr, t_b, a, b, LegKind.service)
             a, t_arr = b, t_b
         v.node = nxt
@@ -348,7 +365,7 @@ class LineSimulation:
             return
         depot = int(self.fleet.depot_node[v.index])
         if v.node != depot:
-            t1 = t + float(self.net.time_s[v.node, depot])
+            t1 = t + self._time(v.node, depot)
             self._emit(t, EventKind.return_to_depot, v.index, -1, v.node, 0, depot)
             self._leg(v, t, t1, v.node, depot, LegKind.depot)
             v.node, t = depot, t1
@@ -379,4 +396,20 @@ class LineSimulation:
             end_s=self.end_s,
             fleet=self.fleet,
             trips=self.trips,
+            leg_paths=self._leg_paths(),
+        )
+
+    def _leg_paths(self) -> LegPaths | None:
+        """The legs' lengths and edges, logged on :class:`NodeTables` only."""
+        if not isinstance(self.net, NodeTables):
+            return None
+        sizes = np.array([e.size for e in self._leg_edges], dtype=np.int64)
+        end = np.cumsum(sizes)
+        return LegPaths(
+            length_m=np.asarray(self._leg_m, dtype=np.float64),
+            edge_start=end - sizes,
+            edge_end=end,
+            edges=np.concatenate(self._leg_edges).astype(np.int32)
+            if self._leg_edges
+            else np.zeros(0, dtype=np.int32),
         )

@@ -53,7 +53,7 @@ from .sim import (
     net_tables,
     vehicle_state_bytes,
 )
-from .simnet import pair_times_lengths, sparse_net, travel_times
+from .simnet import node_tables, pair_times_lengths, sparse_net, travel_times
 from .walknet import load_walk_graph
 
 logger = logging.getLogger(__name__)
@@ -104,8 +104,8 @@ def _simulation_net(
     router: Router, resolved: ResolvedScenario, *, hierarchy: bool = False
 ) -> Net | SparseNet:
     """The router's all-pairs tables, or the graph's contraction hierarchy when they
-    do not fit or ``hierarchy`` asks for it (on-demand service without demand
-    rebalancing only).
+    do not fit or ``hierarchy`` asks for it (not with demand rebalancing; line
+    service then reads tables over its stops and depots only).
 
     Raises
     ------
@@ -123,11 +123,6 @@ def _simulation_net(
         else f"the all-pairs routing tables, which the road graph of {n:,} nodes is too "
         f"large for ({fmt_bytes(router_matrix_bytes(n))})"
     )
-    if sc.service.mode != "on_demand":
-        raise ScenarioError(
-            f"{label}: service.mode: {sc.service.mode!r} service needs {why}; "
-            "on-demand service runs without them"
-        )
     if sc.dispatch.rebalancing == "demand":
         raise ScenarioError(
             f"{label}: dispatch.rebalancing: 'demand' needs {why}; use 'none' or 'depot'"
@@ -286,7 +281,7 @@ def _board_where_lines_halt(
     trips: TripInput,
     routes: list[LineRoute],
     rp: RoutePassengers,
-    net: Net,
+    net: Net | SparseNet,
     scenario: Any,
 ) -> tuple[pd.DataFrame, TripInput]:
     """Line riders board and alight where their line direction halts.
@@ -394,7 +389,8 @@ def simulate(
         How the simulation finds travel times and paths: ``"tables"``, the
         all-pairs tables (fastest; 20 bytes per node pair); ``"hierarchy"``,
         the graph's contraction hierarchy (memory grows with the nodes, not
-        their square; on-demand service without demand rebalancing);
+        their square; lines read tables over their stops and depots; not with
+        demand rebalancing);
         ``"auto"`` (default): the tables when they fit (the Router's
         ``mode="auto"``), else the hierarchy.
 
@@ -451,7 +447,6 @@ def simulate(
         assert rides is not None  # lines and a stop assignment exist in line and hybrid mode
         rid = base["request_id"].to_numpy()  # request ids are positions in time order
         rp = RoutePassengers(rides.route[rid], rides.board[rid], rides.alight[rid])
-        assert isinstance(net, Net)  # line service needs the tables (_simulation_net)
         base, trips = _board_where_lines_halt(base, trips, routes, rp, net, sc)
         use_line = rp.route >= 0
         if mode == "line":
@@ -476,7 +471,11 @@ def simulate(
         line_fleet = replace(fleet, depot_node=depot_nodes[:n_line])
         sub = RoutePassengers(rp.route[line_idx], rp.board[line_idx], rp.alight[line_idx])
         log = LineSimulation(
-            net,
+            net
+            if isinstance(net, Net)
+            else node_tables(
+                net, np.concatenate([*(rt.stop_nodes for rt in routes), depot_nodes[:n_line]])
+            ),
             routes,
             vehicle_line,
             line_fleet,

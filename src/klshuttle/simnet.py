@@ -6,11 +6,14 @@
 hierarchy, for graphs whose all-pairs tables do not fit in memory (20 bytes
 per node pair: 46 GB for 48,000 nodes). Its memory grows with the number of
 nodes, not its square: the hierarchy, one path buffer per vehicle and a
-bounded cache of upward search spaces (``cache_bytes``).
+bounded cache of upward search spaces (``cache_bytes``). Line service reads
+:class:`NodeTables`: times, lengths and paths between its stops and depots
+only, from the hierarchy.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,7 +28,9 @@ from .graph import RoadGraph
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
+    "NodeTables",
     "net_nodes",
+    "node_tables",
     "pair_times_lengths",
     "sparse_net",
     "travel_times",
@@ -145,4 +150,67 @@ def sparse_net(
         q_hkb=ws[7],
         q_hnf=ws[8],
         q_hnb=ws[9],
+    )
+
+
+@dataclass(frozen=True)
+class NodeTables:
+    """Travel times, lengths and fastest paths between a few nodes (a line's stops
+    and depots), from a contraction hierarchy: tables over those nodes only.
+
+    Attributes
+    ----------
+    nodes : ndarray of int64
+        The nodes, sorted.
+    time_s, length_m : ndarray of float64, shape (k, k)
+        Between ``nodes[i]`` and ``nodes[j]`` (``inf`` if unreachable).
+    """
+
+    nodes: NDArray[np.int64]
+    time_s: NDArray[np.float64]
+    length_m: NDArray[np.float64]
+    _net: SparseNet = field(repr=False)
+    _index: dict[int, int] = field(repr=False)
+    _paths: dict[tuple[int, int], NDArray[np.int64]] = field(default_factory=dict, repr=False)
+
+    def _ij(self, a: int, b: int) -> tuple[int, int]:
+        try:
+            return self._index[int(a)], self._index[int(b)]
+        except KeyError as exc:
+            raise RoutingError(f"node {exc.args[0]} is not one of the tables' nodes") from None
+
+    def time(self, a: int, b: int) -> float:
+        """Travel time ``a -> b`` in seconds."""
+        i, j = self._ij(a, b)
+        return float(self.time_s[i, j])
+
+    def length(self, a: int, b: int) -> float:
+        """Length of the fastest path ``a -> b`` in metres."""
+        i, j = self._ij(a, b)
+        return float(self.length_m[i, j])
+
+    def path_edges(self, a: int, b: int) -> NDArray[np.int64]:
+        """Road edges of the fastest path ``a -> b`` in travel order (kept once asked)."""
+        self._ij(a, b)
+        key = (int(a), int(b))
+        edges = self._paths.get(key)
+        if edges is None:
+            edges = _ksparse.pair_path_edges(self._net, key[0], key[1])
+            self._paths[key] = edges
+        return edges
+
+
+def node_tables(net: SparseNet, nodes: ArrayLike) -> NodeTables:
+    """:class:`NodeTables` between ``nodes`` (k nodes: k x k hierarchy queries)."""
+    uniq = np.unique(np.asarray(nodes, dtype=np.int64))
+    k = uniq.size
+    a = np.repeat(uniq, k)
+    b = np.tile(uniq, k)
+    time_s, length_m = _ksparse.pair_times_lengths(net, a, b)
+    return NodeTables(
+        nodes=uniq,
+        time_s=time_s.reshape(k, k),
+        length_m=length_m.reshape(k, k),
+        _net=net,
+        _index={int(x): i for i, x in enumerate(uniq.tolist())},
     )

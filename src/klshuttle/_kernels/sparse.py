@@ -382,3 +382,41 @@ def pair_times_lengths(net, origins, destinations):
             m += net.edge_length_m[edges[p]]
         length_m[i] = m
     return time_s, length_m
+
+
+@njit
+def pair_path_edges(net, a, b):
+    """Road edges (travel order) of a fastest path ``a -> b``; empty if ``a == b`` or unreachable."""
+    if a == b:
+        return np.empty(0, dtype=np.int64)
+    ws = (
+        net.q_df,
+        net.q_db,
+        net.q_pf,
+        net.q_pb,
+        net.q_tf,
+        net.q_tb,
+        net.q_hkf,
+        net.q_hkb,
+        net.q_hnf,
+        net.q_hnb,
+    )
+    _dist, edges = query_path(
+        net.up_indptr,
+        net.up_head,
+        net.up_w,
+        net.up_edge,
+        net.dn_indptr,
+        net.dn_head,
+        net.dn_w,
+        net.dn_edge,
+        net.e_src_rank,
+        net.e_dst_rank,
+        net.e_child1,
+        net.e_child2,
+        net.e_orig,
+        net.rank[a],
+        net.rank[b],
+        ws,
+    )
+    return edges
