@@ -471,11 +471,7 @@ def simulate(
         line_fleet = replace(fleet, depot_node=depot_nodes[:n_line])
         sub = RoutePassengers(rp.route[line_idx], rp.board[line_idx], rp.alight[line_idx])
         log = LineSimulation(
-            net
-            if isinstance(net, Net)
-            else node_tables(
-                net, np.concatenate([*(rt.stop_nodes for rt in routes), depot_nodes[:n_line]])
-            ),
+            net if isinstance(net, Net) else node_tables(net),
             routes,
             vehicle_line,
             line_fleet,

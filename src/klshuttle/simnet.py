@@ -155,62 +155,47 @@ def sparse_net(
 
 @dataclass(frozen=True)
 class NodeTables:
-    """Travel times, lengths and fastest paths between a few nodes (a line's stops
-    and depots), from a contraction hierarchy: tables over those nodes only.
-
-    Attributes
-    ----------
-    nodes : ndarray of int64
-        The nodes, sorted.
-    time_s, length_m : ndarray of float64, shape (k, k)
-        Between ``nodes[i]`` and ``nodes[j]`` (``inf`` if unreachable).
+    """Travel times, lengths and fastest paths between the few nodes a line service
+    uses (stops, waypoints, depots), from a contraction hierarchy: a table over
+    those pairs only, filled as they are asked.
     """
 
-    nodes: NDArray[np.int64]
-    time_s: NDArray[np.float64]
-    length_m: NDArray[np.float64]
     _net: SparseNet = field(repr=False)
-    _index: dict[int, int] = field(repr=False)
-    _paths: dict[tuple[int, int], NDArray[np.int64]] = field(default_factory=dict, repr=False)
+    _pairs: dict[tuple[int, int], tuple[float, float, NDArray[np.int64]]] = field(
+        default_factory=dict, repr=False
+    )
 
-    def _ij(self, a: int, b: int) -> tuple[int, int]:
-        try:
-            return self._index[int(a)], self._index[int(b)]
-        except KeyError as exc:
-            raise RoutingError(f"node {exc.args[0]} is not one of the tables' nodes") from None
+    def _pair(self, a: int, b: int) -> tuple[float, float, NDArray[np.int64]]:
+        key = (int(a), int(b))
+        hit = self._pairs.get(key)
+        if hit is None:
+            n = self._net.rank.shape[0]
+            for x in key:
+                if not 0 <= x < n:
+                    raise RoutingError(f"node {x} is not a node of the graph ({n:,} nodes)")
+            time_s, edges = _ksparse.pair_path(self._net, key[0], key[1])
+            hit = (float(time_s), float(self._net.edge_length_m[edges].sum()), edges)
+            if time_s == np.inf:
+                hit = (np.inf, np.inf, edges)
+            self._pairs[key] = hit
+        return hit
 
     def time(self, a: int, b: int) -> float:
-        """Travel time ``a -> b`` in seconds."""
-        i, j = self._ij(a, b)
-        return float(self.time_s[i, j])
+        """Travel time ``a -> b`` in seconds (``inf`` if unreachable)."""
+        return self._pair(a, b)[0]
 
     def length(self, a: int, b: int) -> float:
         """Length of the fastest path ``a -> b`` in metres."""
-        i, j = self._ij(a, b)
-        return float(self.length_m[i, j])
+        return self._pair(a, b)[1]
 
     def path_edges(self, a: int, b: int) -> NDArray[np.int64]:
-        """Road edges of the fastest path ``a -> b`` in travel order (kept once asked)."""
-        self._ij(a, b)
-        key = (int(a), int(b))
-        edges = self._paths.get(key)
-        if edges is None:
-            edges = _ksparse.pair_path_edges(self._net, key[0], key[1])
-            self._paths[key] = edges
-        return edges
+        """Road edges of the fastest path ``a -> b`` in travel order."""
+        return self._pair(a, b)[2]
+
+    def __len__(self) -> int:
+        return len(self._pairs)
 
 
-def node_tables(net: SparseNet, nodes: ArrayLike) -> NodeTables:
-    """:class:`NodeTables` between ``nodes`` (k nodes: k x k hierarchy queries)."""
-    uniq = np.unique(np.asarray(nodes, dtype=np.int64))
-    k = uniq.size
-    a = np.repeat(uniq, k)
-    b = np.tile(uniq, k)
-    time_s, length_m = _ksparse.pair_times_lengths(net, a, b)
-    return NodeTables(
-        nodes=uniq,
-        time_s=time_s.reshape(k, k),
-        length_m=length_m.reshape(k, k),
-        _net=net,
-        _index={int(x): i for i, x in enumerate(uniq.tolist())},
-    )
+def node_tables(net: SparseNet) -> NodeTables:
+    """An empty :class:`NodeTables` on ``net``'s hierarchy."""
+    return NodeTables(net)

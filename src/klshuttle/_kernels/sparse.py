@@ -385,10 +385,13 @@ def pair_times_lengths(net, origins, destinations):
 
 
 @njit
-def pair_path_edges(net, a, b):
-    """Road edges (travel order) of a fastest path ``a -> b``; empty if ``a == b`` or unreachable."""
+def pair_path(net, a, b):
+    """Travel time and road edges (travel order) of a fastest path ``a -> b``.
+
+    The edges are empty if ``a == b`` or ``b`` is unreachable (time ``inf``).
+    """
     if a == b:
-        return np.empty(0, dtype=np.int64)
+        return 0.0, np.empty(0, dtype=np.int64)
     ws = (
         net.q_df,
         net.q_db,
@@ -401,7 +404,7 @@ def pair_path_edges(net, a, b):
         net.q_hnf,
         net.q_hnb,
     )
-    _dist, edges = query_path(
+    dist, edges = query_path(
         net.up_indptr,
         net.up_head,
         net.up_w,
@@ -419,4 +422,4 @@ def pair_path_edges(net, a, b):
         net.rank[b],
         ws,
     )
-    return edges
+    return dist, edges
