@@ -57,6 +57,7 @@ from ._kernels.simstate import (
 )
 from .errors import ScenarioError
 from .events import RequestStatus
+from .simnet import net_nodes, travel_times
 
 __all__ = [
     "DISPATCHERS",
@@ -465,17 +466,30 @@ class DemandRebalancer:
     Parameters
     ----------
     net
-        Routing tables.
+        Routing tables, or the contraction hierarchy (graphs too large for
+        tables: the nearest target of a pickup node is then found when a
+        request there first counts, by hierarchy queries).
     targets
         Candidate nodes to wait at (the service's stops).
     """
 
-    def __init__(self, net: Net, targets: np.ndarray) -> None:
+    def __init__(self, net: Net | SparseNet, targets: np.ndarray) -> None:
         self.targets = np.unique(np.asarray(targets, dtype=np.int32))
+        self.net = net
         # the target each node's requests count for: the one that reaches it fastest
-        self.target_of_node = np.argmin(net.time_s[self.targets, :], axis=0)
-        self.time_s = net.time_s
+        if isinstance(net, SparseNet):
+            self.target_of_node = np.full(net_nodes(net), -1, dtype=np.int64)  # -1: not yet
+        else:
+            self.target_of_node = np.argmin(net.time_s[self.targets, :], axis=0)
         self.last_s = -math.inf
+
+    def _target_of(self, nodes: np.ndarray) -> np.ndarray:
+        """The target each of ``nodes`` counts for (ties: the first target)."""
+        missing = np.unique(nodes[self.target_of_node[nodes] < 0])
+        if missing.size:
+            times = travel_times(self.net, self.targets, missing)
+            self.target_of_node[missing] = np.argmin(times, axis=0)
+        return self.target_of_node[nodes]
 
     def __call__(self, sim: SimulationState, now: float) -> None:
         req, veh = sim.req, sim.veh
@@ -485,7 +499,7 @@ class DemandRebalancer:
         if idle.size == 0 or not recent.any():
             return
         weights = np.bincount(
-            self.target_of_node[req.pickup_node[recent]], minlength=len(self.targets)
+            self._target_of(req.pickup_node[recent]), minlength=len(self.targets)
         ).astype(float)
         share = weights / weights.sum() * idle.size
         slots = np.floor(share).astype(np.int64)
@@ -495,7 +509,7 @@ class DemandRebalancer:
             order = np.lexsort((np.arange(len(share)), -(share - slots)))
             slots[order[:rest]] += 1
         slot_nodes = np.repeat(self.targets, slots)
-        cost = self.time_s[veh.node[idle][:, None], slot_nodes[None, :]]
+        cost = travel_times(self.net, veh.node[idle], slot_nodes)
         rows, cols = linear_sum_assignment(cost)
         for a, b in zip(rows, cols, strict=True):
             v, target = int(idle[a]), int(slot_nodes[b])

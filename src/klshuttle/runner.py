@@ -42,7 +42,7 @@ from .osmfeatures import BUILDING_RESIDENTIAL, load_features
 from .places import find_place, normalize_name
 from .resolve import ResolvedScenario, resolve
 from .result import Result
-from .routing import Router, router_matrix_bytes
+from .routing import Router
 from .scenario import FeederDemand, PointSpec, Scenario, display_path
 from .shortest_paths import available_memory_bytes, fmt_bytes
 from .sim import (
@@ -104,29 +104,12 @@ def _simulation_net(
     router: Router, resolved: ResolvedScenario, *, hierarchy: bool = False
 ) -> Net | SparseNet:
     """The router's all-pairs tables, or the graph's contraction hierarchy when they
-    do not fit or ``hierarchy`` asks for it (not with demand rebalancing; line
-    service then reads tables over its stops and depots only).
-
-    Raises
-    ------
-    ScenarioError
-        One line naming the key that needs the tables on a graph too large for them.
-    """
+    do not fit or ``hierarchy`` asks for it (line service then reads tables over
+    its stops and depots only)."""
     if router.mode == "matrix" and not hierarchy:
         return net_tables(router)
     sc = resolved.scenario
-    label = display_path(sc.source_path) if sc.source_path else sc.name
     n = resolved.graph.n_nodes
-    why = (
-        "the all-pairs routing tables, which --routing hierarchy leaves out"
-        if router.mode == "matrix"
-        else f"the all-pairs routing tables, which the road graph of {n:,} nodes is too "
-        f"large for ({fmt_bytes(router_matrix_bytes(n))})"
-    )
-    if sc.dispatch.rebalancing == "demand":
-        raise ScenarioError(
-            f"{label}: dispatch.rebalancing: 'demand' needs {why}; use 'none' or 'depot'"
-        )
     logger.info("simulating on the contraction hierarchy of %d nodes (no all-pairs tables)", n)
     return sparse_net(resolved.graph, n_vehicles=sc.fleet.vehicles)
 
@@ -389,8 +372,7 @@ def simulate(
         How the simulation finds travel times and paths: ``"tables"``, the
         all-pairs tables (fastest; 20 bytes per node pair); ``"hierarchy"``,
         the graph's contraction hierarchy (memory grows with the nodes, not
-        their square; lines read tables over their stops and depots; not with
-        demand rebalancing);
+        their square; lines read tables over their stops and depots);
         ``"auto"`` (default): the tables when they fit (the Router's
         ``mode="auto"``), else the hierarchy.
 
@@ -499,7 +481,7 @@ def simulate(
             rebalancing=d.rebalancing,
             rebalancing_interval_s=d.rebalancing_interval_s,
             rebalancer=DemandRebalancer(net, np.asarray(targets, dtype=np.int32))
-            if d.rebalancing == "demand" and isinstance(net, Net)
+            if d.rebalancing == "demand"
             else None,
         )
         for chunk in sim.run(chunk_s=900.0):

@@ -276,14 +276,8 @@ class OnDemandSimulation:
         if dispatch.batch_window_s <= 0:
             raise KlshuttleError(f"batch window must be > 0 s, got {dispatch.batch_window_s}")
         check_threads(dispatch.threads)
-        if isinstance(net, SparseNet):
-            if rebalancing == "demand":
-                raise KlshuttleError(
-                    "rebalancing 'demand' needs the all-pairs routing tables, which this "
-                    "graph is too large for; use 'none' or 'depot'"
-                )
-            if net.pos_tt.shape[0] < fleet.n_vehicles:
-                net = net._replace(pos_tt=np.zeros(fleet.n_vehicles))
+        if isinstance(net, SparseNet) and net.pos_tt.shape[0] < fleet.n_vehicles:
+            net = net._replace(pos_tt=np.zeros(fleet.n_vehicles))
         self.net = net
         self.fleet_input = fleet
         self.trips = trips

@@ -50,7 +50,7 @@ from .sweep_commands import _sweep
     default="auto",
     show_default=True,
     help="Travel times from all-pairs tables (fast, 20 bytes per node pair) or the "
-    "road graph's contraction hierarchy (city-scale graphs; not with demand rebalancing); "
+    "road graph's contraction hierarchy (city-scale graphs); "
     "auto: the tables when they fit.",
 )
 @click.option(
