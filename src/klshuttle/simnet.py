@@ -25,6 +25,7 @@ from ._kernels.simstate import Net, SparseNet
 from .ch import contraction_hierarchy
 from .errors import RoutingError
 from .graph import RoadGraph
+from .shortest_paths import node_index
 
 __all__ = [
     "DEFAULT_CACHE_BYTES",
@@ -169,10 +170,8 @@ class NodeTables:
         key = (int(a), int(b))
         hit = self._pairs.get(key)
         if hit is None:
-            n = self._net.rank.shape[0]
-            for x in key:
-                if not 0 <= x < n:
-                    raise RoutingError(f"node {x} is not a node of the graph ({n:,} nodes)")
+            n = net_nodes(self._net)
+            key = (node_index(n, key[0], "origin"), node_index(n, key[1], "destination"))
             time_s, edges = _ksparse.pair_path(self._net, key[0], key[1])
             hit = (float(time_s), float(self._net.edge_length_m[edges].sum()), edges)
             if time_s == np.inf:

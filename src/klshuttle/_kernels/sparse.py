@@ -262,129 +262,6 @@ def request_rows(net, veh, req, r, now, max_plan, nearest_idle):
 
 
 @njit
-def fill_path(net, veh, v, a, b):
-    """Write the shortest path ``a -> b`` into vehicle ``v``'s path buffers.
-
-    Returns the number of edges (``path_node[v, 0..n]``, ``path_edge[v, 1..n]``),
-    or -1 if ``b`` is unreachable.
-    """
-    veh.path_node[v, 0] = a
-    veh.path_edge[v, 0] = -1
-    if a == b:
-        return 0
-    ws = (
-        net.q_df,
-        net.q_db,
-        net.q_pf,
-        net.q_pb,
-        net.q_tf,
-        net.q_tb,
-        net.q_hkf,
-        net.q_hkb,
-        net.q_hnf,
-        net.q_hnb,
-    )
-    dist, edges = query_path(
-        net.up_indptr,
-        net.up_head,
-        net.up_w,
-        net.up_edge,
-        net.dn_indptr,
-        net.dn_head,
-        net.dn_w,
-        net.dn_edge,
-        net.e_src_rank,
-        net.e_dst_rank,
-        net.e_child1,
-        net.e_child2,
-        net.e_orig,
-        net.rank[a],
-        net.rank[b],
-        ws,
-    )
-    if dist == np.inf:
-        return -1
-    n = edges.shape[0]
-    for p in range(n):
-        e = edges[p]
-        veh.path_edge[v, p + 1] = e
-        veh.path_node[v, p + 1] = net.edge_target[e]
-    return n
-
-
-@njit
-def time_matrix(net, origins, destinations):
-    """Travel times ``origins x destinations`` (one backward space scattered per destination)."""
-    out = np.empty((origins.shape[0], destinations.shape[0]))
-    for j in range(destinations.shape[0]):
-        b = destinations[j]
-        _scatter(net, _SCRATCH, b, BACKWARD)
-        for i in range(origins.shape[0]):
-            a = origins[i]
-            out[i, j] = 0.0 if a == b else _join(net, _SCRATCH, a, FORWARD)
-        _clear(net, _SCRATCH)
-    return out
-
-
-@njit
-def pair_times_lengths(net, origins, destinations):
-    """Travel time and the length of the fastest path of each pair ``(origins[i], destinations[i])``.
-
-    The time is the hierarchy's distance, the length the sum of the unpacked
-    path's edge lengths (``inf`` for both if unreachable).
-    """
-    k = origins.shape[0]
-    time_s = np.empty(k)
-    length_m = np.empty(k)
-    ws = (
-        net.q_df,
-        net.q_db,
-        net.q_pf,
-        net.q_pb,
-        net.q_tf,
-        net.q_tb,
-        net.q_hkf,
-        net.q_hkb,
-        net.q_hnf,
-        net.q_hnb,
-    )
-    for i in range(k):
-        a = origins[i]
-        b = destinations[i]
-        if a == b:
-            time_s[i] = 0.0
-            length_m[i] = 0.0
-            continue
-        dist, edges = query_path(
-            net.up_indptr,
-            net.up_head,
-            net.up_w,
-            net.up_edge,
-            net.dn_indptr,
-            net.dn_head,
-            net.dn_w,
-            net.dn_edge,
-            net.e_src_rank,
-            net.e_dst_rank,
-            net.e_child1,
-            net.e_child2,
-            net.e_orig,
-            net.rank[a],
-            net.rank[b],
-            ws,
-        )
-        time_s[i] = dist
-        if dist == np.inf:
-            length_m[i] = np.inf
-            continue
-        m = 0.0
-        for p in range(edges.shape[0]):
-            m += net.edge_length_m[edges[p]]
-        length_m[i] = m
-    return time_s, length_m
-
-
-@njit
 def pair_path(net, a, b):
     """Travel time and road edges (travel order) of a fastest path ``a -> b``.
 
@@ -423,3 +300,60 @@ def pair_path(net, a, b):
         ws,
     )
     return dist, edges
+
+
+@njit
+def fill_path(net, veh, v, a, b):
+    """Write the shortest path ``a -> b`` into vehicle ``v``'s path buffers.
+
+    Returns the number of edges (``path_node[v, 0..n]``, ``path_edge[v, 1..n]``),
+    or -1 if ``b`` is unreachable.
+    """
+    veh.path_node[v, 0] = a
+    veh.path_edge[v, 0] = -1
+    dist, edges = pair_path(net, a, b)
+    if dist == np.inf:
+        return -1
+    n = edges.shape[0]
+    for p in range(n):
+        e = edges[p]
+        veh.path_edge[v, p + 1] = e
+        veh.path_node[v, p + 1] = net.edge_target[e]
+    return n
+
+
+@njit
+def time_matrix(net, origins, destinations):
+    """Travel times ``origins x destinations`` (one backward space scattered per destination)."""
+    out = np.empty((origins.shape[0], destinations.shape[0]))
+    for j in range(destinations.shape[0]):
+        b = destinations[j]
+        _scatter(net, _SCRATCH, b, BACKWARD)
+        for i in range(origins.shape[0]):
+            a = origins[i]
+            out[i, j] = 0.0 if a == b else _join(net, _SCRATCH, a, FORWARD)
+        _clear(net, _SCRATCH)
+    return out
+
+
+@njit
+def pair_times_lengths(net, origins, destinations):
+    """Travel time and the length of the fastest path of each pair ``(origins[i], destinations[i])``.
+
+    The time is the hierarchy's distance, the length the sum of the unpacked
+    path's edge lengths (``inf`` for both if unreachable).
+    """
+    k = origins.shape[0]
+    time_s = np.empty(k)
+    length_m = np.empty(k)
+    for i in range(k):
+        dist, edges = pair_path(net, origins[i], destinations[i])
+        time_s[i] = dist
+        if dist == np.inf:
+            length_m[i] = np.inf
+            continue
+        m = 0.0
+        for p in range(edges.shape[0]):
+            m += net.edge_length_m[edges[p]]
+        length_m[i] = m
+    return time_s, length_m
