@@ -238,11 +238,11 @@ def check_invariants(log, graph, net, tr, capacity: int) -> None:
         cut = np.sum(t1 - t0 < sp - eps)
         assert cut <= np.sum((names == "divert") & (e["vehicle"] == v))
     # passenger-km in the trips equal passenger-km on the links
-    from klshuttle._kernels.simloop import link_loads
+    from klshuttle._kernels.paths import path_edges
 
-    _, pax_passages = link_loads(
-        net, legs["from_node"], legs["to_node"], legs["load"], graph.n_edges
-    )
+    pax_passages = np.zeros(graph.n_edges)
+    for a, b, load in zip(legs["from_node"], legs["to_node"], legs["load"], strict=True):
+        pax_passages[path_edges(net.pred_edge[a], net.edge_source, int(a), int(b))] += load
     trips_pkm = float(np.sum(tr.pax[done] * r["ride_m"][done]))
     links_pkm = float(np.sum(pax_passages * graph.length_m))
     assert trips_pkm == pytest.approx(links_pkm, rel=1e-9, abs=1e-6)

@@ -327,17 +327,16 @@ class EventLog:
         first = parts[0][0]
         paths = [log.leg_paths for log, _ in parts]
         leg_paths = None
-        if all(p is not None for p in paths):  # else metrics read the tables
-            shift = np.cumsum([0] + [len(p.edges) for p in paths if p is not None])
+        if all(p is not None for p in paths):  # else metrics walk the tables
+            kept = [p for p in paths if p is not None]
+            shift = np.cumsum([0] + [len(p.edges) for p in kept[:-1]])
             leg_paths = LegPaths(
-                length_m=np.concatenate([p.length_m for p in paths if p is not None]),
+                length_m=np.concatenate([p.length_m for p in kept]),
                 edge_start=np.concatenate(
-                    [p.edge_start + s for p, s in zip(paths, shift, strict=False) if p is not None]
+                    [p.edge_start + s for p, s in zip(kept, shift, strict=True)]
                 ),
-                edge_end=np.concatenate(
-                    [p.edge_end + s for p, s in zip(paths, shift, strict=False) if p is not None]
-                ),
-                edges=np.concatenate([p.edges for p in paths if p is not None]),
+                edge_end=np.concatenate([p.edge_end + s for p, s in zip(kept, shift, strict=True)]),
+                edges=np.concatenate([p.edges for p in kept]),
             )
         return cls.from_columns(
             events={k: v[order] for k, v in ev.items()},

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._kernels.paths import path_edges
 from ._kernels.simstate import Net
 from .errors import KlshuttleError
 from .events import (
@@ -110,8 +111,8 @@ class LineSimulation:
     net
         Routing tables (travel times and lengths between stops): the Router's
         all-pairs tables, or :class:`~klshuttle.simnet.NodeTables` over the
-        lines' stops and depots only (graphs too large for all-pairs tables;
-        the legs then log their length and edges).
+        lines' stops and depots only (graphs too large for all-pairs tables).
+        Either way the legs log their length and edges.
     routes
         The directions of all lines.
     vehicle_route_line
@@ -168,10 +169,12 @@ class LineSimulation:
         self._legs.append((v.index, t0, t1, a, b, v.load, kind))
         if isinstance(self.net, NodeTables):
             d = self.net.length(a, b)
-            self._leg_m.append(d)
-            self._leg_edges.append(self.net.path_edges(a, b))
+            edges = self.net.path_edges(a, b)
         else:
             d = float(self.net.length_m[a, b])
+            edges = path_edges(self.net.pred_edge[a], self.net.edge_source, a, b)
+        self._leg_m.append(d)
+        self._leg_edges.append(edges)
         for r in v.onboard:
             self._ride_m[r] += d
 
@@ -399,10 +402,8 @@ class LineSimulation:
             leg_paths=self._leg_paths(),
         )
 
-    def _leg_paths(self) -> LegPaths | None:
-        """The legs' lengths and edges, logged on :class:`NodeTables` only."""
-        if not isinstance(self.net, NodeTables):
-            return None
+    def _leg_paths(self) -> LegPaths:
+        """The legs' lengths and edges, as driven."""
         sizes = np.array([e.size for e in self._leg_edges], dtype=np.int64)
         end = np.cumsum(sizes)
         return LegPaths(

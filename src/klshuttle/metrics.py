@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 
 from ._kernels.simloop import link_loads as _link_loads_kernel
-from ._kernels.simloop import link_loads_logged as _link_loads_logged
 from ._kernels.simloop import link_riders as _link_riders_kernel
-from ._kernels.simloop import link_riders_logged as _link_riders_logged
+from ._kernels.simloop import table_leg_edges
 from ._kernels.simstate import Net, SparseNet
-from .events import REASON_NAMES, EventKind, EventLog, LegKind, RequestStatus
+from .events import REASON_NAMES, EventKind, EventLog, LegKind, LegPaths, RequestStatus
 from .graph import RoadGraph
 
 __all__ = [
@@ -206,13 +205,16 @@ def trips_table(log: EventLog, base: pd.DataFrame) -> pd.DataFrame:
     return t[TRIP_COLUMNS].reset_index(drop=True)
 
 
-def _leg_lengths_m(log: EventLog, net: Net | SparseNet) -> np.ndarray:
-    if log.leg_paths is not None:  # as the simulation drove them
-        return np.asarray(log.leg_paths.length_m, dtype=np.float64)
+def _leg_paths(log: EventLog, net: Net | SparseNet) -> LegPaths:
+    """The legs' lengths and edges: as the simulation logged them, or (a log
+    without them: line service on the tables) along the tables' fastest paths."""
+    if log.leg_paths is not None:
+        return log.leg_paths
     if not isinstance(net, Net):
         raise ValueError("legs without logged paths need the all-pairs routing tables")
-    legs = log.legs
-    return np.asarray(net.length_m[legs["from_node"], legs["to_node"]], dtype=np.float64)
+    a, b = log.legs["from_node"], log.legs["to_node"]
+    start, end, edges = table_leg_edges(net.pred_edge, net.edge_source, a, b)
+    return LegPaths(np.asarray(net.length_m[a, b], dtype=np.float64), start, end, edges)
 
 
 def vehicles_table(
@@ -234,7 +236,7 @@ def vehicles_table(
     legs = log.legs
     nv = log.fleet.n_vehicles
     veh = legs["vehicle"]
-    length_km = _leg_lengths_m(log, net) / 1000.0
+    length_km = _leg_paths(log, net).length_m / 1000.0
     load = legs["load"]
     kind = legs["kind"]
 
@@ -285,30 +287,18 @@ def link_loads(log: EventLog, net: Net | SparseNet, graph: RoadGraph) -> pd.Data
     """
     legs = log.legs
     empty_legs = legs["load"] == 0
-    lp = log.leg_paths
-    if lp is not None:  # the edges the simulation logged
-        passages, pax = _link_loads_logged(
-            lp.edge_start, lp.edge_end, lp.edges, legs["load"], graph.n_edges
-        )
-        empty, _ = _link_loads_logged(
-            lp.edge_start[empty_legs],
-            lp.edge_end[empty_legs],
-            lp.edges,
-            legs["load"][empty_legs],
-            graph.n_edges,
-        )
-    else:  # the fastest paths of the routing tables
-        passages, pax = _link_loads_kernel(
-            net, legs["from_node"], legs["to_node"], legs["load"], graph.n_edges
-        )
-        empty, _ = _link_loads_kernel(
-            net,
-            legs["from_node"][empty_legs],
-            legs["to_node"][empty_legs],
-            legs["load"][empty_legs],
-            graph.n_edges,
-        )
-    riders = _link_riders(log, net, graph.n_edges)
+    lp = _leg_paths(log, net)
+    passages, pax = _link_loads_kernel(
+        lp.edge_start, lp.edge_end, lp.edges, legs["load"], graph.n_edges
+    )
+    empty, _ = _link_loads_kernel(
+        lp.edge_start[empty_legs],
+        lp.edge_end[empty_legs],
+        lp.edges,
+        legs["load"][empty_legs],
+        graph.n_edges,
+    )
+    riders = _link_riders(log, lp, graph.n_edges)
     used = np.flatnonzero(passages > 0)
     src = graph.edge_source[used]
     length_m = graph.length_m[used]
@@ -330,34 +320,19 @@ def link_loads(log: EventLog, net: Net | SparseNet, graph: RoadGraph) -> pd.Data
     )
 
 
-def _link_riders(log: EventLog, net: Net | SparseNet, n_edges: int) -> np.ndarray:
+def _link_riders(log: EventLog, lp: LegPaths, n_edges: int) -> np.ndarray:
     """Requests on board per edge (:func:`klshuttle._kernels.simloop.link_riders`)."""
     legs, req = log.legs, log.requests
     n_vehicles = int(max(legs["vehicle"].max(initial=-1), req["vehicle"].max(initial=-1))) + 1
     # legs are stored vehicle by vehicle, so each vehicle's legs are one slice
     indptr = np.searchsorted(legs["vehicle"], np.arange(n_vehicles + 1)).astype(np.int64)
-    lp = log.leg_paths
-    if lp is not None:
-        return _link_riders_logged(
-            indptr,
-            legs["t0_s"],
-            legs["t1_s"],
-            lp.edge_start,
-            lp.edge_end,
-            lp.edges,
-            legs["load"],
-            req["vehicle"].astype(np.int64),
-            req["pickup_s"],
-            req["dropoff_s"],
-            n_edges,
-        )
     return _link_riders_kernel(
-        net,
         indptr,
         legs["t0_s"],
         legs["t1_s"],
-        legs["from_node"],
-        legs["to_node"],
+        lp.edge_start,
+        lp.edge_end,
+        lp.edges,
         legs["load"],
         req["vehicle"].astype(np.int64),
         req["pickup_s"],

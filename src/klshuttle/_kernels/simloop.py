@@ -474,8 +474,46 @@ def run_until(net, fleet, veh, req, log, params, dispatch, clock, t_stop, max_pl
 
 
 @njit
-def link_loads(net, leg_from, leg_to, leg_load, n_edges):
-    """Vehicle passages and passenger passages per edge, from the driven legs.
+def table_leg_edges(pred_edge, edge_source, leg_from, leg_to):
+    """The road edges of legs driven along the tables' fastest paths (travel order).
+
+    For logs that did not record their legs' edges (line service on the
+    all-pairs tables): leg ``g``'s edges are ``edges[start[g]:end[g]]``, walked
+    back from its end through the predecessor edges of row ``leg_from[g]``.
+    """
+    ng = leg_from.shape[0]
+    start = np.zeros(ng, dtype=np.int64)
+    end = np.zeros(ng, dtype=np.int64)
+    total = 0
+    for g in range(ng):
+        a = leg_from[g]
+        x = leg_to[g]
+        start[g] = total
+        while x != a:
+            e = pred_edge[a, x]
+            if e < 0:
+                break
+            total += 1
+            x = edge_source[e]
+        end[g] = total
+    edges = np.empty(total, dtype=np.int32)
+    for g in range(ng):
+        a = leg_from[g]
+        x = leg_to[g]
+        i = end[g]
+        while i > start[g]:
+            e = pred_edge[a, x]
+            i -= 1
+            edges[i] = e
+            x = edge_source[e]
+    return start, end, edges
+
+
+@njit
+def link_loads(leg_e0, leg_e1, edges, leg_load, n_edges):
+    """Vehicle passages and passenger passages per edge, from the legs' edges.
+
+    Leg ``g`` drove ``edges[leg_e0[g]:leg_e1[g]]`` with ``leg_load[g]`` on board.
 
     Returns
     -------
@@ -484,82 +522,6 @@ def link_loads(net, leg_from, leg_to, leg_load, n_edges):
     pax_passages : ndarray of int64, shape (n_edges,)
         Passengers on board summed over the passages.
     """
-    passages = np.zeros(n_edges, dtype=np.int64)
-    pax_passages = np.zeros(n_edges, dtype=np.int64)
-    for g in range(leg_from.shape[0]):
-        a = leg_from[g]
-        x = leg_to[g]
-        while x != a:
-            e = net.pred_edge[a, x]
-            if e < 0:
-                break
-            passages[e] += 1
-            pax_passages[e] += leg_load[g]
-            x = net.edge_source[e]
-    return passages, pax_passages
-
-
-@njit
-def link_riders(
-    net,
-    leg_indptr,
-    leg_t0_s,
-    leg_t1_s,
-    leg_from,
-    leg_to,
-    leg_load,
-    req_vehicle,
-    req_pickup_s,
-    req_dropoff_s,
-    n_edges,
-):
-    """Distinct requests on board per edge, from the driven legs.
-
-    A request rides the legs of its vehicle that start at or after its pickup
-    and end at or before its drop-off (and carry a load); it counts once per
-    edge however often its vehicle passes there.
-
-    Parameters
-    ----------
-    leg_indptr
-        Legs ``leg_indptr[v]:leg_indptr[v + 1]`` are vehicle ``v``'s (legs
-        sorted vehicle by vehicle).
-    req_vehicle, req_pickup_s, req_dropoff_s
-        Per request: its vehicle (-1: never served) and pickup and drop-off
-        times (NaN: not picked up or not dropped off).
-
-    Returns
-    -------
-    ndarray of int64, shape (n_edges,)
-        Requests whose ride covers each edge.
-    """
-    riders = np.zeros(n_edges, dtype=np.int64)
-    last = np.full(n_edges, -1, dtype=np.int64)
-    for r in range(req_vehicle.shape[0]):
-        v = req_vehicle[r]
-        t_in = req_pickup_s[r]
-        t_out = req_dropoff_s[r]
-        if v < 0 or not (t_in <= t_out):  # also False for NaN
-            continue
-        for g in range(leg_indptr[v], leg_indptr[v + 1]):
-            if leg_load[g] <= 0 or leg_t0_s[g] < t_in or leg_t1_s[g] > t_out:
-                continue
-            a = leg_from[g]
-            x = leg_to[g]
-            while x != a:
-                e = net.pred_edge[a, x]
-                if e < 0:
-                    break
-                if last[e] != r:
-                    last[e] = r
-                    riders[e] += 1
-                x = net.edge_source[e]
-    return riders
-
-
-@njit
-def link_loads_logged(leg_e0, leg_e1, edges, leg_load, n_edges):
-    """:func:`link_loads` from the edges logged with each leg (no routing tables)."""
     passages = np.zeros(n_edges, dtype=np.int64)
     pax_passages = np.zeros(n_edges, dtype=np.int64)
     for g in range(leg_e0.shape[0]):
@@ -571,7 +533,7 @@ def link_loads_logged(leg_e0, leg_e1, edges, leg_load, n_edges):
 
 
 @njit
-def link_riders_logged(
+def link_riders(
     leg_indptr,
     leg_t0_s,
     leg_t1_s,
@@ -584,7 +546,28 @@ def link_riders_logged(
     req_dropoff_s,
     n_edges,
 ):
-    """:func:`link_riders` from the edges logged with each leg (no routing tables)."""
+    """Distinct requests on board per edge, from the legs' edges.
+
+    A request rides the legs of its vehicle that start at or after its pickup
+    and end at or before its drop-off (and carry a load); it counts once per
+    edge however often its vehicle passes there.
+
+    Parameters
+    ----------
+    leg_indptr
+        Legs ``leg_indptr[v]:leg_indptr[v + 1]`` are vehicle ``v``'s (legs
+        sorted vehicle by vehicle).
+    leg_e0, leg_e1, edges
+        Leg ``g`` drove ``edges[leg_e0[g]:leg_e1[g]]``.
+    req_vehicle, req_pickup_s, req_dropoff_s
+        Per request: its vehicle (-1: never served) and pickup and drop-off
+        times (NaN: not picked up or not dropped off).
+
+    Returns
+    -------
+    ndarray of int64, shape (n_edges,)
+        Requests whose ride covers each edge.
+    """
     riders = np.zeros(n_edges, dtype=np.int64)
     last = np.full(n_edges, -1, dtype=np.int64)
     for r in range(req_vehicle.shape[0]):
