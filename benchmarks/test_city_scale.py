@@ -16,15 +16,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
 import pytest
 
 from klshuttle import RoadGraph, Router
 from klshuttle.ch import contraction_hierarchy
-from klshuttle.metrics import link_loads, vehicles_table
 from klshuttle.sim import OnDemandSimulation, net_tables
 from klshuttle.simnet import sparse_net
-from tiled import city_day, tiled_graph
+from tiled import city_day, day_tables, tiled_graph
 
 #: The day: requests, vehicles (the issue's city-scale day).
 DAY = (10_000, 50)
@@ -53,18 +51,7 @@ def _day(graph: RoadGraph, net: Any, day: Any) -> Any:
     trips, fleet = day
     sim = OnDemandSimulation(net, fleet, trips, start_s=6 * 3600.0, end_s=22 * 3600.0)
     log = sim.run_to_end()
-    served = log.requests["status"] == 4
-    import pandas as pd
-
-    table = pd.DataFrame(
-        {
-            "status": np.where(served, "served", "other"),
-            "vehicle": log.requests["vehicle"],
-            "passengers": 1,
-        }
-    )
-    vehicles_table(log, net, table)
-    link_loads(log, net, graph)
+    served, _, _ = day_tables(log, net, graph)
     return float(served.mean())
 
 

@@ -157,3 +157,21 @@ def city_day(graph: RoadGraph, n_requests: int, n_vehicles: int, seed: int) -> t
     depots = rng.integers(0, graph.n_nodes, size=n_vehicles).astype(np.int32)
     fleet = FleetInput(depot_node=depots, capacity=8, dwell_s=30.0, per_pax_s=5.0)
     return trips, fleet
+
+
+def day_tables(log: Any, net: Any, graph: RoadGraph) -> tuple[Any, Any, Any]:
+    """The served requests, the vehicle table and the link loads of a simulated
+    :func:`city_day` (every request one passenger)."""
+    import pandas as pd
+
+    from klshuttle.metrics import link_loads, vehicles_table
+
+    served = log.requests["status"] == 4
+    trips = pd.DataFrame(
+        {
+            "status": np.where(served, "served", "other"),
+            "vehicle": log.requests["vehicle"],
+            "passengers": 1,
+        }
+    )
+    return served, vehicles_table(log, net, trips), link_loads(log, net, graph)

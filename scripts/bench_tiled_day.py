@@ -37,10 +37,9 @@ def one_day(requests: int, vehicles: int, threads: int, seed: int) -> dict[str, 
     sys.path.insert(0, str(REPO / "benchmarks"))
     from klshuttle import load_map
     from klshuttle.ch import contraction_hierarchy
-    from klshuttle.metrics import link_loads, vehicles_table
     from klshuttle.sim import OnDemandSimulation
     from klshuttle.simnet import sparse_net
-    from tiled import city_day, tiled_graph
+    from tiled import city_day, day_tables, tiled_graph
 
     t0 = time.perf_counter()
     central = load_map(os.environ["KLSHUTTLE_OSM"])
@@ -65,18 +64,7 @@ def one_day(requests: int, vehicles: int, threads: int, seed: int) -> dict[str, 
     )
     log = sim.run_to_end()
     t4 = time.perf_counter()
-    served = log.requests["status"] == 4
-    import pandas as pd
-
-    trips_df = pd.DataFrame(
-        {
-            "status": np.where(served, "served", "other"),
-            "vehicle": log.requests["vehicle"],
-            "passengers": 1,
-        }
-    )
-    veh = vehicles_table(log, sim.net, trips_df)
-    loads = link_loads(log, sim.net, graph)
+    served, veh, loads = day_tables(log, sim.net, graph)
     t5 = time.perf_counter()
     wait = (log.requests["pickup_s"] - t_s)[served]
     ride = (log.requests["dropoff_s"] - log.requests["pickup_s"])[served]
